@@ -1,0 +1,168 @@
+package dev.kaio.interop
+
+import dev.kaio.InternalKaioApi
+import dev.kaio.LoopBinding
+import dev.kaio.ownerScopeOnThisThread
+import dev.kaio.runLoop
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.CompletionException
+import java.util.concurrent.CompletionStage
+import java.util.concurrent.ExecutionException
+import java.util.concurrent.Executor
+import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.EmptyCoroutineContext
+import kotlin.coroutines.resume
+import kotlin.coroutines.resumeWithException
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Deferred
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.ExperimentalCoroutinesApi
+import kotlinx.coroutines.asExecutor
+import kotlinx.coroutines.async
+import kotlinx.coroutines.suspendCancellableCoroutine
+
+/*
+ * Overview: the one place where coroutines and CompletableFuture meet.
+ *
+ * Every facade method is `launchFuture { suspend code }`, and every Java stage that suspend code
+ * waits for goes through `awaitOwned` (the stage belongs to this task: cancelling the task cancels
+ * it) or `awaitBorrowed` (the caller's handle: never cancelled). The rules of DESIGN.md hold here:
+ *  - cancelling, completing or failing the returned future from outside cancels the coroutine;
+ *  - the coroutine's failure completes the future with the exception itself, never a
+ *    CompletionException around it; its cancellation makes the future `isCancelled()`;
+ *  - dependents created with `*Async` and no executor run on the coroutine's dispatcher, never on
+ *    the common ForkJoinPool.
+ * kotlinx's own `future {}` and `await()` are close, but `await()` cancels a shared future and its
+ * cancelling overloads are under discussion upstream, so Kaio states its rules here once.
+ */
+
+/**
+ * A [CompletableFuture] whose `*Async` dependents without an executor run on [executor] rather
+ * than on the common pool.
+ */
+@InternalKaioApi
+public open class KaioFuture<T>(private val executor: Executor) : CompletableFuture<T>() {
+    override fun defaultExecutor(): Executor = executor
+    override fun <U> newIncompleteFuture(): CompletableFuture<U> = KaioFuture(executor)
+}
+
+/** A future mirroring one coroutine; completing it from outside cancels the coroutine. */
+private class CoroutineFuture<T>(executor: Executor) : KaioFuture<T>(executor) {
+    @Volatile
+    var task: Deferred<T>? = null
+
+    fun completeFromTask(value: T): Boolean = super.complete(value)
+    fun failFromTask(exception: Throwable): Boolean = super.completeExceptionally(exception)
+    fun cancelFromTask(): Boolean = super.cancel(false)
+
+    override fun complete(value: T): Boolean = super.complete(value).also { if (it) task?.cancel() }
+    override fun completeExceptionally(ex: Throwable): Boolean =
+        super.completeExceptionally(ex).also { if (it) task?.cancel() }
+    override fun cancel(mayInterruptIfRunning: Boolean): Boolean =
+        super.cancel(mayInterruptIfRunning).also { if (it) task?.cancel() }
+}
+
+/**
+ * Starts [block] as a task owned by the current loop (or the background scope outside one) and
+ * returns a future that mirrors it, with cancellation both ways and unwrapped failures.
+ */
+@InternalKaioApi
+public fun <T> launchFuture(
+    context: CoroutineContext = EmptyCoroutineContext,
+    block: suspend CoroutineScope.() -> T,
+): CompletableFuture<T> = ownerScopeOnThisThread().launchFuture(context, block)
+
+/** Like [launchFuture], in a given scope. */
+@InternalKaioApi
+public fun <T> CoroutineScope.launchFuture(
+    context: CoroutineContext = EmptyCoroutineContext,
+    block: suspend CoroutineScope.() -> T,
+): CompletableFuture<T> {
+    val future = CoroutineFuture<T>(executorOf(coroutineContext + context))
+    val task = async(context, CoroutineStart.LAZY, block)
+    future.task = task
+    task.invokeOnCompletion { cause -> settle(future, task, cause) }
+    task.start()
+    return future
+}
+
+@OptIn(ExperimentalCoroutinesApi::class)
+private fun <T> settle(future: CoroutineFuture<T>, task: Deferred<T>, cause: Throwable?) {
+    when (cause) {
+        null -> future.completeFromTask(task.getCompleted())
+        is CancellationException -> future.cancelFromTask()
+        else -> future.failFromTask(cause)
+    }
+}
+
+/** Mirrors an existing task as a future; completing the future from outside cancels the task. */
+@InternalKaioApi
+public fun <T> Deferred<T>.toFuture(): CompletableFuture<T> {
+    val future = CoroutineFuture<T>(executorOf(EmptyCoroutineContext))
+    future.task = this
+    invokeOnCompletion { cause -> settle(future, this, cause) }
+    return future
+}
+
+private fun executorOf(context: CoroutineContext): Executor =
+    (context[CoroutineDispatcher] ?: Dispatchers.Default).asExecutor()
+
+/**
+ * Waits for a stage that belongs to the calling task: if the task is cancelled while waiting,
+ * the stage is cancelled too (`toCompletableFuture().cancel(false)`).
+ */
+@InternalKaioApi
+public suspend fun <T> CompletionStage<T>.awaitOwned(): T = awaitStage(cancelOnCancellation = true)
+
+/**
+ * Waits for a stage that belongs to someone else (a handle the caller passed in): cancelling the
+ * waiting task never touches the stage.
+ */
+@InternalKaioApi
+public suspend fun <T> CompletionStage<T>.awaitBorrowed(): T = awaitStage(cancelOnCancellation = false)
+
+private suspend fun <T> CompletionStage<T>.awaitStage(cancelOnCancellation: Boolean): T {
+    val future = this as? CompletableFuture<T>
+    if (future != null && future.isDone) {
+        @Suppress("UNCHECKED_CAST")
+        return try {
+            future.getNow(null) as T
+        } catch (e: CompletionException) {
+            throw unwrap(e)
+        }
+    }
+    return suspendCancellableCoroutine { continuation ->
+        whenComplete { value, failure ->
+            if (failure == null) continuation.resume(value) else continuation.resumeWithException(unwrap(failure))
+        }
+        if (cancelOnCancellation) {
+            continuation.invokeOnCancellation { runCatching { toCompletableFuture().cancel(false) } }
+        }
+    }
+}
+
+/** The exception a caller should see: without `CompletionException`/`ExecutionException` wrappers. */
+@InternalKaioApi
+public fun unwrap(failure: Throwable): Throwable {
+    var current = failure
+    while ((current is CompletionException || current is ExecutionException) && current.cause != null) {
+        current = current.cause!!
+    }
+    return current
+}
+
+/**
+ * Runs [block] as the main task of a loop on the calling coroutine's dispatcher: facade calls made
+ * from inside it (on its thread) run their tasks there too, and when it ends every task it left
+ * behind is cancelled and awaited. `EventLoop.run` is built on it; tests use it to drive the Java
+ * facade on virtual time.
+ */
+@InternalKaioApi
+public suspend fun <T> runAsLoop(block: suspend CoroutineScope.() -> T): T = runLoop(block)
+
+/** True while code on this thread runs inside a loop (a `runAsLoop` or `EventLoop.run` block). */
+@InternalKaioApi
+public fun isInsideLoop(): Boolean = LoopBinding.onThisThread() != null

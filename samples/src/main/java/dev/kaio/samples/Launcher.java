@@ -1,0 +1,48 @@
+package dev.kaio.samples;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The {@code kaio-samples} launcher: {@code kaio-samples <name> [options]}. */
+public final class Launcher {
+    private Launcher() {}
+
+    /** A runnable sample: its one-line description and its entry point, which returns the exit code. */
+    interface Sample {
+        int run(String[] args) throws Exception;
+    }
+
+    record Entry(String description, Sample sample) {}
+
+    static Map<String, Entry> samples() {
+        Map<String, Entry> samples = new LinkedHashMap<>();
+        return samples;
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) throws Exception {
+        Map<String, Entry> samples = samples();
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            printList(samples);
+            return 0;
+        }
+        Entry entry = samples.get(args[0]);
+        if (entry == null) {
+            System.err.println("kaio-samples: unknown sample '" + args[0] + "'");
+            printList(samples);
+            return 2;
+        }
+        return entry.sample().run(Arrays.copyOfRange(args, 1, args.length));
+    }
+
+    private static void printList(Map<String, Entry> samples) {
+        System.out.println("Usage: kaio-samples <name> [options]   (kaio-samples <name> --help for a sample's options)");
+        System.out.println();
+        System.out.println("Samples:");
+        samples.forEach((name, entry) -> System.out.printf("  %-12s %s%n", name, entry.description()));
+    }
+}
