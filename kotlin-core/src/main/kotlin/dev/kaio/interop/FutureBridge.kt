@@ -20,6 +20,8 @@ import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Deferred
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.ExperimentalCoroutinesApi
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.asExecutor
 import kotlinx.coroutines.async
 import kotlinx.coroutines.suspendCancellableCoroutine
@@ -107,7 +109,7 @@ public fun <T> Deferred<T>.toFuture(): CompletableFuture<T> {
     return future
 }
 
-private fun executorOf(context: CoroutineContext): Executor =
+internal fun executorOf(context: CoroutineContext): Executor =
     (context[CoroutineDispatcher] ?: Dispatchers.Default).asExecutor()
 
 /**
@@ -124,7 +126,25 @@ public suspend fun <T> CompletionStage<T>.awaitOwned(): T = awaitStage(cancelOnC
 @InternalKaioApi
 public suspend fun <T> CompletionStage<T>.awaitBorrowed(): T = awaitStage(cancelOnCancellation = false)
 
+@OptIn(ExperimentalCoroutinesApi::class)
 private suspend fun <T> CompletionStage<T>.awaitStage(cancelOnCancellation: Boolean): T {
+    val coroutine = (this as? CoroutineFuture<T>)?.task
+    if (!cancelOnCancellation || coroutine == null) return awaitAnyStage(cancelOnCancellation)
+    // A stage made by Kaio has a coroutine behind it: when the waiter is cancelled, wait for that
+    // coroutine to finish too, so gather and task groups built from Java suppliers wait for their
+    // children's cleanup (structured, as in Kotlin) and see a failure thrown during it.
+    try {
+        return awaitAnyStage(cancelOnCancellation = true)
+    } catch (cancelled: CancellationException) {
+        coroutine.cancel()
+        withContext(NonCancellable) { coroutine.join() }
+        val failure = coroutine.getCompletionExceptionOrNull()
+        if (failure != null && failure !is CancellationException) throw failure
+        throw cancelled
+    }
+}
+
+private suspend fun <T> CompletionStage<T>.awaitAnyStage(cancelOnCancellation: Boolean): T {
     val future = this as? CompletableFuture<T>
     if (future != null && future.isDone) {
         @Suppress("UNCHECKED_CAST")
