@@ -25,29 +25,38 @@ import kotlinx.coroutines.withContext
  * [BackgroundScope] on `Dispatchers.Default`.
  */
 
-/** The loop a coroutine runs in; also installs itself as the thread's current loop while it runs. */
-internal class LoopBinding : AbstractCoroutineContextElement(Key), ThreadContextElement<LoopBinding?> {
+/** The loop a coroutine runs in. */
+internal class LoopBinding : AbstractCoroutineContextElement(Key) {
     companion object Key : CoroutineContext.Key<LoopBinding> {
         private val current = ThreadLocal<LoopBinding?>()
 
         /** The loop whose coroutine is running on this thread right now, if any. */
         fun onThisThread(): LoopBinding? = current.get()
+
+        /** Makes [binding] the loop of this thread (for a thread that belongs to the loop); returns the previous one. */
+        fun bindThisThread(binding: LoopBinding?): LoopBinding? = current.get().also { current.set(binding) }
     }
 
     /** Where ownerless tasks of this loop live: a supervisor, cancelled when the loop ends. */
     lateinit var scope: CoroutineScope
 
-    override fun updateThreadContext(context: CoroutineContext): LoopBinding? {
-        val previous = current.get()
-        current.set(this)
-        return previous
-    }
+    override fun toString(): String = "LoopBinding"
+}
+
+/**
+ * Installs a loop as the thread's current loop while one of its coroutines runs: needed only when
+ * the loop shares its thread with other work (a test thread). `EventLoop` owns its thread and
+ * binds it once, which spares every resume the thread-context switch.
+ */
+private class SharedThreadBinding(private val binding: LoopBinding) :
+    AbstractCoroutineContextElement(Key), ThreadContextElement<LoopBinding?> {
+    companion object Key : CoroutineContext.Key<SharedThreadBinding>
+
+    override fun updateThreadContext(context: CoroutineContext): LoopBinding? = LoopBinding.bindThisThread(binding)
 
     override fun restoreThreadContext(context: CoroutineContext, oldState: LoopBinding?) {
-        current.set(oldState)
+        LoopBinding.bindThisThread(oldState)
     }
-
-    override fun toString(): String = "LoopBinding"
 }
 
 /** The owner of ownerless tasks started outside any loop. Never cancelled. */
@@ -65,15 +74,18 @@ internal fun ownerScopeOnThisThread(): CoroutineScope = LoopBinding.onThisThread
 
 /**
  * Runs [block] as the main task of a loop on the caller's dispatcher: ownerless work started inside
- * it belongs to the loop, and when [block] returns or fails, every task it left running (its
+ * it belongs to the loop (and, for Java, to code on the loop's thread; [ownsThread] says that the
+ * dispatcher is a thread of the loop's own), and when [block] returns or fails, every task it left running (its
  * children and the loop's background tasks) is cancelled and awaited, as `asyncio.run` does.
  */
-internal suspend fun <T> runLoop(block: suspend CoroutineScope.() -> T): T = coroutineScope {
+internal suspend fun <T> runLoop(ownsThread: Boolean, block: suspend CoroutineScope.() -> T): T = coroutineScope {
     val binding = LoopBinding()
+    val elements = if (ownsThread) binding else binding + SharedThreadBinding(binding)
     val background = SupervisorJob(coroutineContext.job)
-    binding.scope = CoroutineScope(coroutineContext.minusKey(Job) + background + binding)
+    binding.scope = CoroutineScope(coroutineContext.minusKey(Job) + background + elements)
+    val previous = if (ownsThread) LoopBinding.bindThisThread(binding) else null
     try {
-        withContext(binding) {
+        withContext(elements) {
             val result = block()
             // asyncio.run semantics: main returning ends the loop; leftovers are cancelled, not awaited to completion.
             coroutineContext.job.children.forEach { it.cancel() }
@@ -81,5 +93,6 @@ internal suspend fun <T> runLoop(block: suspend CoroutineScope.() -> T): T = cor
         }
     } finally {
         background.cancel()
+        if (ownsThread) LoopBinding.bindThisThread(previous)
     }
 }

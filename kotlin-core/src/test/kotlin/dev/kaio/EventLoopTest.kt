@@ -78,6 +78,28 @@ class EventLoopTest {
     }
 
     @Test
+    fun `interrupting the waiting thread cancels main and throws InterruptedException after its finally`() {
+        val started = java.util.concurrent.CountDownLatch(1)
+        var cleanedUp = false
+        var thrown: Throwable? = null
+        val caller = Thread {
+            try {
+                EventLoop.run {
+                    try { started.countDown(); awaitCancellation() } finally { cleanedUp = true }
+                }
+            } catch (e: Throwable) {
+                thrown = e
+            }
+        }
+        caller.start()
+        assertTrue(started.await(10, TimeUnit.SECONDS))
+        caller.interrupt()
+        caller.join(10_000)
+        assertTrue(thrown is InterruptedException, "$thrown")
+        assertTrue(cleanedUp)
+    }
+
+    @Test
     fun `SIGTERM cancels main so that its finally blocks run`() {
         val java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java")
         val process = ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), SignalledMain::class.java.name)

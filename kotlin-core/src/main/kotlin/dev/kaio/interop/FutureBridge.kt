@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionException
 import java.util.concurrent.CompletionStage
 import java.util.concurrent.ExecutionException
 import java.util.concurrent.Executor
+import kotlin.coroutines.ContinuationInterceptor
 import kotlin.coroutines.CoroutineContext
 import kotlin.coroutines.EmptyCoroutineContext
 import kotlin.coroutines.resume
@@ -110,7 +111,7 @@ public fun <T> Deferred<T>.toFuture(): CompletableFuture<T> {
 }
 
 internal fun executorOf(context: CoroutineContext): Executor =
-    (context[CoroutineDispatcher] ?: Dispatchers.Default).asExecutor()
+    ((context[ContinuationInterceptor] as? CoroutineDispatcher) ?: Dispatchers.Default).asExecutor()
 
 /**
  * Waits for a stage that belongs to the calling task: if the task is cancelled while waiting,
@@ -181,7 +182,7 @@ public fun unwrap(failure: Throwable): Throwable {
  * facade on virtual time.
  */
 @InternalKaioApi
-public suspend fun <T> runAsLoop(block: suspend CoroutineScope.() -> T): T = runLoop(block)
+public suspend fun <T> runAsLoop(block: suspend CoroutineScope.() -> T): T = runLoop(ownsThread = false, block)
 
 /** True while code on this thread runs inside a loop (a `runAsLoop` or `EventLoop.run` block). */
 @InternalKaioApi
