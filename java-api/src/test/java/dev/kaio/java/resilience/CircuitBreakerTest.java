@@ -60,10 +60,11 @@ class CircuitBreakerTest {
             assertEquals(0, supplied.get());
         }
         listener.close();
-        breaker.call(() -> CompletableFuture.completedFuture("after close"));
+        CompletableFuture<String> afterClose = breaker.call(() -> CompletableFuture.completedFuture("after close"));
+        assertThrows(ExecutionException.class, () -> afterClose.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
         assertEquals(List.of(CircuitState.CLOSED, CircuitState.OPEN, CircuitState.OPEN), states);
         CircuitBreakerSnapshot snapshot = breaker.snapshot();
-        assertEquals(1L, snapshot.getRejectedCalls());
+        assertEquals(2L, snapshot.getRejectedCalls());
         assertEquals("inventory", breaker.name());
     }
 
