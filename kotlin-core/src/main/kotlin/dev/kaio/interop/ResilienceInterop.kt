@@ -16,6 +16,9 @@ import dev.kaio.resilience.RetryBuilder
 import dev.kaio.resilience.CircuitBreakerBuilder
 import dev.kaio.resilience.resilience
 import java.util.concurrent.CompletableFuture
+import kotlin.coroutines.CoroutineContext
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
 import java.util.concurrent.CompletionStage
 import java.util.function.Consumer
 import java.util.function.Predicate
@@ -136,13 +139,16 @@ public fun buildPipeline(stages: List<Any>): ResiliencePolicy = resilience {
 }
 
 /**
- * Runs the stage [supplier] returns under [policy], as a task of the current loop (or Kaio's
- * background scope); [supplier] is called once per attempt. Cancelling the returned future cancels
- * the call and the stage it waits for.
+ * Runs the stage [supplier] returns under [policy]; [supplier] is called once per attempt.
+ * Cancelling the returned future cancels the call and the stage it waits for.
+ *
+ * Inside a loop the call is a task of the loop, on its thread. Outside one it is a task of Kaio's
+ * background scope that *starts on the calling thread* (see [startJavaCall]), so a call that does
+ * not suspend (a closed breaker around an already completed stage) costs no thread hand-off.
  */
 @InternalKaioApi
 public fun <T> callFromJava(policy: ResiliencePolicy, supplier: Supplier<out CompletionStage<T>>): CompletableFuture<T> =
-    launchFuture {
+    startJavaCall {
         policy.call {
             val stage: CompletionStage<T>? = supplier.get()
             (stage ?: throw NullPointerException("the supplier returned null instead of a CompletionStage")).awaitOwned()
@@ -151,9 +157,39 @@ public fun <T> callFromJava(policy: ResiliencePolicy, supplier: Supplier<out Com
 
 /** [RateLimiter.acquire] as a future that completes with null when the token is taken. */
 @InternalKaioApi
-public fun acquireFromJava(limiter: RateLimiter): CompletableFuture<Void?> = launchFuture {
+public fun acquireFromJava(limiter: RateLimiter): CompletableFuture<Void?> = startJavaCall {
     limiter.acquire()
     null
+}
+
+/**
+ * `launchFuture`, except that outside a loop the task runs on the calling thread up to its first
+ * suspension and on `Dispatchers.Default` after it. Measured reason: a dispatch to
+ * `Dispatchers.Default` and back costs microseconds per call (DESIGN.md, "thread hand-offs are
+ * expensive"), against tens of nanoseconds for the policy itself. Resumptions that happen on
+ * another thread, or after this function returned, always go through `Dispatchers.Default`, so
+ * no Kaio code ever continues on a thread that completed a Java stage or on the timer thread.
+ */
+private inline fun <T> startJavaCall(crossinline block: suspend () -> T): CompletableFuture<T> {
+    if (isInsideLoop()) return launchFuture { block() }
+    val dispatcher = StartHereThenDefault()
+    try {
+        return launchFuture(dispatcher) { block() }
+    } finally {
+        dispatcher.starter = null
+    }
+}
+
+/** Runs in place on the thread that started the task while that thread is still starting it. */
+private class StartHereThenDefault : CoroutineDispatcher() {
+    @Volatile
+    var starter: Thread? = Thread.currentThread()
+
+    override fun isDispatchNeeded(context: CoroutineContext): Boolean = starter !== Thread.currentThread()
+
+    override fun dispatch(context: CoroutineContext, block: Runnable) = Dispatchers.Default.dispatch(context, block)
+
+    override fun toString(): String = "Dispatchers.Default (started in place)"
 }
 
 /** [RateLimiter.tryAcquire] on the clock of the loop running on this thread (or the system clock). */
