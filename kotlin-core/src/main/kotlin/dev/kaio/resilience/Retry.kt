@@ -196,7 +196,8 @@ private class RealRetry(
             val result = try {
                 if (attemptTimeout == null) block() else timeout(attemptTimeout) { block() }
             } catch (failure: Throwable) {
-                if (failure is CancellationException || !isRetryable(failure)) throw failure.withEarlier(failures)
+                if (failure is CancellationException) throw failure
+                if (!isRetryable(failure)) throw failure.withEarlier(failures)
                 val pause = nextDelay(attempt)
                 if (!mayRetry(attempt, start, pause)) throw failure.withEarlier(failures)
                 (failures ?: ArrayList<Throwable>(4).also { failures = it }).add(failure)
