@@ -17,7 +17,7 @@ import dev.kaio.resilience.resilience as kResilience
 
 /*
  * One description of each component (a *Spec), two ways to build and call it: the Kotlin API and
- * the Java facade called from Kotlin. Every scenario in ResilienceScenarios runs against both.
+ * the Java facade called from Kotlin. Every scenario in ResilienceScenariosTest runs against both.
  */
 
 data class RetrySpec(

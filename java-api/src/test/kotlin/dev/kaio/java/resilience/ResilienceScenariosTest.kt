@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource
  * facade (called from Kotlin), on virtual time: `runTest { withContext(KaioClock(...)) { runAsLoop { } } }`.
  * Times are virtual milliseconds since the scenario started.
  */
-class ResilienceScenarios {
+class ResilienceScenariosTest {
     companion object {
         @JvmStatic
         fun apis(): List<ResilienceApi> = listOf(KotlinApi, JavaApi)
