@@ -155,7 +155,8 @@ public interface CircuitBreaker : ResiliencePolicy {
      * Calls [listener] with the new snapshot after every change, on the thread that made the change
      * and after the breaker's lock is released (so when calls finish on several threads at once, a
      * listener may see two snapshots in the other order; on one loop thread the order is exact).
-     * A listener must be quick and must not throw. Dispose the handle to remove it.
+     * A listener must be quick; an exception it throws goes to the thread's uncaught-exception
+     * handler and does not affect the call. Dispose the handle to remove it.
      */
     public fun addListener(listener: (CircuitBreakerSnapshot) -> Unit): DisposableHandle
 }
@@ -403,7 +404,15 @@ private class RealCircuitBreaker(
 
     private fun notify(snapshot: CircuitBreakerSnapshot) {
         if (listeners.isEmpty()) return
-        for (listener in listeners) listener(snapshot)
+        for (listener in listeners) {
+            try {
+                listener(snapshot)
+            } catch (failure: Throwable) {
+                // A listener's bug must not change the call's outcome or leak a trial slot.
+                val thread = Thread.currentThread()
+                thread.uncaughtExceptionHandler?.uncaughtException(thread, failure)
+            }
+        }
     }
 
     override fun addListener(listener: (CircuitBreakerSnapshot) -> Unit): DisposableHandle {

@@ -110,7 +110,8 @@ public final class CircuitBreaker {
 
     /**
      * Calls {@code listener} with the new snapshot after every change, on the thread that made the
-     * change. A listener must be quick and must not throw.
+     * change. A listener must be quick; an exception it throws goes to the thread's
+     * uncaught-exception handler and does not affect the call.
      *
      * @param listener receives snapshots
      * @return closing it removes the listener

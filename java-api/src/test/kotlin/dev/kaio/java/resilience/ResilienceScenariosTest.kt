@@ -329,6 +329,24 @@ class ResilienceScenariosTest {
     }
 
     @ParameterizedTest @MethodSource("apis")
+    fun `a throwing listener changes nothing for the call`(api: ResilienceApi) = scenario {
+        val breaker = api.breaker(BreakerSpec(minimumCalls = 2, countWindow = 2, openDuration = 10.seconds))
+        val previous = Thread.currentThread().uncaughtExceptionHandler
+        val reported = mutableListOf<Throwable>()
+        Thread.currentThread().setUncaughtExceptionHandler { _, e -> reported += e }
+        try {
+            breaker.addListener { throw IllegalStateException("listener bug") }
+            breaker.fail(2)
+            delay(10_000)
+            breaker.succeed()
+            assertEquals(CircuitState.CLOSED, breaker.state, "the trial slot was not leaked")
+            assertEquals(4, reported.size)
+        } finally {
+            Thread.currentThread().uncaughtExceptionHandler = previous
+        }
+    }
+
+    @ParameterizedTest @MethodSource("apis")
     fun `a cancelled call is neither success nor failure`(api: ResilienceApi) = scenario {
         val breaker = api.breaker(BreakerSpec(minimumCalls = 2, countWindow = 2))
         val job = launch { breaker.call { awaitCancellation() } }
