@@ -1,0 +1,141 @@
+package dev.kaio.sync
+
+import kotlin.contracts.ExperimentalContracts
+import kotlin.contracts.InvocationKind
+import kotlin.contracts.contract
+
+/**
+ * A counting semaphore for coroutines, asyncio's `Semaphore` and `BoundedSemaphore`.
+ *
+ * **Permits.** [acquire] takes permits, waiting while too few are free; [release] gives them back.
+ * As in asyncio, a plain [Semaphore] accepts releases beyond its initial value (the count simply
+ * grows); a [BoundedSemaphore] throws instead. Permits have no owner: any task may release.
+ *
+ * **Fairness.** Strictly first-in, first-out, also with several permits: a waiter for 3 permits at
+ * the head of the queue holds back a later waiter for 1, so large requests are never starved.
+ * [tryAcquire] succeeds only when nobody waits.
+ *
+ * **Cancellation.** A caller cancelled while waiting in [acquire] leaves the queue without any
+ * permit and throws `CancellationException`. If the permits were handed to it at the same moment,
+ * [acquire] returns normally holding them (the cancellation is seen at the next suspension
+ * point), so permits are never lost; [withPermit] releases them in any case.
+ *
+ * **Memory.** A release happens-before the acquire that takes the released permits.
+ *
+ * **Misuse.** A permit count below 1 throws [IllegalArgumentException]; releasing a
+ * [BoundedSemaphore] past its size throws [IllegalStateException] with the count.
+ *
+ * Compared with kotlinx's `Semaphore`: multi-permit acquire, releases beyond the initial value,
+ * and a bounded variant.
+ */
+public interface Semaphore {
+    /** Permits free right now. */
+    public val availablePermits: Int
+
+    /** Takes [permits] permits, waiting (FIFO) until that many are free. */
+    public suspend fun acquire(permits: Int = 1)
+
+    /** Takes [permits] permits if they are free and nobody waits; never suspends. */
+    public fun tryAcquire(permits: Int = 1): Boolean
+
+    /**
+     * Gives back [permits] permits and serves the waiters that they satisfy, first to last.
+     *
+     * @throws IllegalStateException for a [BoundedSemaphore] that would exceed its size.
+     */
+    public fun release(permits: Int = 1)
+}
+
+/** Creates a [Semaphore] with [permits] free permits (0 or more); releases may exceed it. */
+public fun Semaphore(permits: Int): Semaphore = SemaphoreImpl(permits, bounded = false)
+
+/** Creates a semaphore with [permits] free permits that throws when released beyond them. */
+public fun BoundedSemaphore(permits: Int): Semaphore = SemaphoreImpl(permits, bounded = true)
+
+/** Runs [block] holding [permits] permits of [this] semaphore, releasing them in any case. */
+@OptIn(ExperimentalContracts::class)
+public suspend inline fun <T> Semaphore.withPermit(permits: Int = 1, block: () -> T): T {
+    contract { callsInPlace(block, InvocationKind.EXACTLY_ONCE) }
+    acquire(permits)
+    try {
+        return block()
+    } finally {
+        release(permits)
+    }
+}
+
+/*
+ * Overview: `free` counts free permits; waiters carry how many they want (tag). Release adds to
+ * `free`, then hands permits to waiters from the head while the head's request fits. Invariant: if
+ * somebody waits, the head's request does not fit in `free`.
+ */
+internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semaphore {
+    private val size = initial
+    private var free = initial
+    private val waiters = WaitList<Unit>()
+
+    init {
+        require(initial >= 0) { "permits < 0: $initial" }
+    }
+
+    override val availablePermits: Int get() = synchronized(this) { free }
+
+    private fun checkCount(permits: Int) {
+        require(permits >= 1) { "permits < 1: $permits" }
+        require(!bounded || permits <= size) { "permits > size of the BoundedSemaphore ($size): $permits" }
+    }
+
+    override suspend fun acquire(permits: Int) {
+        checkCount(permits)
+        val waiter: Waiter<Unit>
+        synchronized(this) {
+            if (waiters.isEmpty && free >= permits) {
+                free -= permits
+                return
+            }
+            waiter = Waiter(permits)
+            waiters.addLast(waiter)
+        }
+        park(this, waiters, waiter)
+    }
+
+    override fun tryAcquire(permits: Int): Boolean {
+        checkCount(permits)
+        synchronized(this) {
+            if (!waiters.isEmpty || free < permits) return false
+            free -= permits
+            return true
+        }
+    }
+
+    override fun release(permits: Int) {
+        require(permits >= 1) { "permits < 1: $permits" }
+        var woken: ArrayList<kotlinx.coroutines.CancellableContinuation<Unit>?>? = null
+        var single: kotlinx.coroutines.CancellableContinuation<Unit>? = null
+        synchronized(this) {
+            check(!bounded || free.toLong() + permits <= size) {
+                "BoundedSemaphore released too many times: $free free + $permits released > size $size"
+            }
+            free += permits
+            while (true) {
+                val head = waiters.first() ?: break
+                val want = head.tag as Int
+                if (want > free) break
+                free -= want
+                waiters.removeFirst()
+                val c = head.hand(Unit)
+                if (single == null && woken == null) {
+                    single = c
+                } else {
+                    if (woken == null) woken = arrayListOf(single)
+                    woken.add(c)
+                }
+            }
+        }
+        if (woken == null) single.resumeHanded(Unit) else woken.forEach { it.resumeHanded(Unit) }
+    }
+
+    override fun toString(): String = synchronized(this) {
+        "${if (bounded) "BoundedSemaphore" else "Semaphore"}[free=$free, waiting=${waiters.size}]"
+    }
+}
