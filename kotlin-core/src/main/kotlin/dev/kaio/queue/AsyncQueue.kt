@@ -3,9 +3,6 @@ package dev.kaio.queue
 import dev.kaio.sync.WaitList
 import dev.kaio.sync.Waiter
 import dev.kaio.sync.park
-import dev.kaio.sync.resumeFailed
-import dev.kaio.sync.resumeHanded
-import kotlinx.coroutines.CancellableContinuation
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flow
@@ -189,18 +186,21 @@ internal class QueueImpl<E : Any>(
     override val isShutdown: Boolean get() = synchronized(this) { shutdown }
     override val unfinishedTasks: Long get() = synchronized(this) { unfinished }
 
+    /** Parked consumers and producers, for tests that check no waiter is left behind. */
+    internal val waiters: Int get() = synchronized(this) { getters.size + putters.size }
+
     private fun shutdownError(op: String) = QueueShutdownException("AsyncQueue.$op: the $kind queue is shut down")
 
     override suspend fun put(item: E) {
-        var getter: CancellableContinuation<E>? = null
+        var getter: Waiter<E>? = null
         var waiter: Waiter<Unit>? = null
         synchronized(this) {
             if (shutdown) throw shutdownError("put()")
-            val g = getters.removeFirst()
+            val g = getters.handFirst(item)
             when {
                 g != null -> {
                     unfinished++
-                    getter = g.hand(item)
+                    getter = g
                 }
                 buffer.size < capacity -> {
                     buffer.add(item)
@@ -214,18 +214,18 @@ internal class QueueImpl<E : Any>(
             }
         }
         val w = waiter
-        if (w != null) park(this, putters, w) else getter.resumeHanded(item)
+        if (w != null) park(this, putters, w) else getter?.wake()
     }
 
     override fun tryPut(item: E): Boolean {
-        var getter: CancellableContinuation<E>? = null
+        var getter: Waiter<E>? = null
         synchronized(this) {
             if (shutdown) throw shutdownError("tryPut()")
-            val g = getters.removeFirst()
+            val g = getters.handFirst(item)
             when {
                 g != null -> {
                     unfinished++
-                    getter = g.hand(item)
+                    getter = g
                 }
                 buffer.size < capacity -> {
                     buffer.add(item)
@@ -234,22 +234,22 @@ internal class QueueImpl<E : Any>(
                 else -> return false
             }
         }
-        getter.resumeHanded(item)
+        getter?.wake()
         return true
     }
 
     /** Under the monitor: takes the next item and refills the freed slot from the first waiting producer. */
-    private fun takeUnderLock(): CancellableContinuation<Unit>? {
-        val p = putters.removeFirst() ?: return null
+    private fun takeUnderLock(): Waiter<Unit>? {
+        val p = putters.handFirst(Unit) ?: return null
         @Suppress("UNCHECKED_CAST")
         buffer.add(p.tag as E)
         unfinished++
-        return p.hand(Unit)
+        return p
     }
 
     override suspend fun get(): E {
         var item: E? = null
-        var putter: CancellableContinuation<Unit>? = null
+        var putter: Waiter<Unit>? = null
         var waiter: Waiter<E>? = null
         synchronized(this) {
             if (buffer.size > 0) {
@@ -264,13 +264,13 @@ internal class QueueImpl<E : Any>(
         }
         val w = waiter
         if (w != null) return park(this, getters, w)
-        putter.resumeHanded(Unit)
+        putter?.wake()
         return item!!
     }
 
     override fun tryGet(): E? {
         val item: E
-        val putter: CancellableContinuation<Unit>?
+        val putter: Waiter<Unit>?
         synchronized(this) {
             if (buffer.size == 0) {
                 if (shutdown) throw shutdownError("tryGet()")
@@ -279,13 +279,13 @@ internal class QueueImpl<E : Any>(
             item = buffer.remove()
             putter = takeUnderLock()
         }
-        putter.resumeHanded(Unit)
+        putter?.wake()
         return item
     }
 
     /** Java facade: takes back an item whose put was cancelled after it was accepted, if still held. */
     internal fun withdraw(item: E): Boolean {
-        val putter: CancellableContinuation<Unit>?
+        val putter: Waiter<Unit>?
         val done: CompletableDeferred<Unit>?
         synchronized(this) {
             if (!buffer.removeSame(item)) return false
@@ -293,7 +293,7 @@ internal class QueueImpl<E : Any>(
             done = if (unfinished == 0L) finished.also { finished = null } else null
             putter = takeUnderLock()
         }
-        putter.resumeHanded(Unit)
+        putter?.wake()
         done?.complete(Unit)
         return true
     }
@@ -303,12 +303,12 @@ internal class QueueImpl<E : Any>(
      * item out (or goes to the first waiting consumer). Dropped if the queue was shut down immediately.
      */
     internal fun giveBack(item: E) {
-        var getter: CancellableContinuation<E>? = null
+        var getter: Waiter<E>? = null
         var done: CompletableDeferred<Unit>? = null
         synchronized(this) {
-            val g = getters.removeFirst()
+            val g = getters.handFirst(item)
             when {
-                g != null -> getter = g.hand(item)
+                g != null -> getter = g
                 shutdown && immediateShutdown -> {
                     unfinished = maxOf(0L, unfinished - 1)
                     if (unfinished == 0L) done = finished.also { finished = null }
@@ -316,7 +316,7 @@ internal class QueueImpl<E : Any>(
                 else -> buffer.addFront(item)
             }
         }
-        getter.resumeHanded(item)
+        getter?.wake()
         done?.complete(Unit)
     }
 
@@ -341,7 +341,7 @@ internal class QueueImpl<E : Any>(
     }
 
     override fun shutdown(immediate: Boolean) {
-        val failed = ArrayList<Pair<CancellableContinuation<*>?, Throwable>>()
+        val failed = ArrayList<Waiter<*>>()
         var done: CompletableDeferred<Unit>? = null
         synchronized(this) {
             shutdown = true
@@ -351,10 +351,10 @@ internal class QueueImpl<E : Any>(
                 unfinished = maxOf(0L, unfinished - dropped)
                 if (unfinished == 0L) done = finished.also { finished = null }
             }
-            for (w in getters.drain()) shutdownError("get()").let { failed.add(w.fail(it) to it) }
-            for (w in putters.drain()) shutdownError("put()").let { failed.add(w.fail(it) to it) }
+            for (w in getters.drain()) if (w.fail(shutdownError("get()"))) failed.add(w)
+            for (w in putters.drain()) if (w.fail(shutdownError("put()"))) failed.add(w)
         }
-        failed.forEach { (c, e) -> c.resumeFailed(e) }
+        failed.forEach { it.wake() }
         done?.complete(Unit)
     }
 

@@ -1,7 +1,6 @@
 package dev.kaio.sync
 
 import java.util.concurrent.BrokenBarrierException
-import kotlinx.coroutines.CancellableContinuation
 
 /**
  * A cyclic barrier for a fixed number of coroutines, asyncio's `Barrier`.
@@ -68,20 +67,36 @@ internal class BarrierImpl(override val parties: Int) : Barrier {
 
     override suspend fun wait(): Int {
         var waiter: Waiter<Int>? = null
-        val released: List<CancellableContinuation<Int>?>
+        var released: List<Waiter<Int>> = emptyList()
         synchronized(this) {
             if (broken) throw BrokenBarrierException("Barrier.wait(): the barrier is broken (aborted)")
             if (waiters.size + 1 < parties) {
                 val w = Waiter<Int>(null)
                 waiters.addLast(w)
                 waiter = w
-                released = emptyList()
             } else {
-                released = waiters.drain().mapIndexed { index, w -> w.hand(index) }
+                // A waiter whose cancellation has begun (its handler waits for this monitor) no
+                // longer counts; the round trips only with `parties` live callers.
+                val live = waiters.drain().filter { w ->
+                    val cancelled = w.cont?.isCancelled == true
+                    if (cancelled) w.state = WITHDRAWN
+                    !cancelled
+                }
+                if (live.size + 1 < parties) {
+                    live.forEach { waiters.addLast(it) }
+                    val w = Waiter<Int>(null)
+                    waiters.addLast(w)
+                    waiter = w
+                } else {
+                    // A cancellation that lands between the check above and the hand-off below
+                    // loses to the trip: that caller passed the barrier and then sees its cancellation.
+                    var index = 0
+                    released = live.filter { it.hand(index++) }
+                }
             }
         }
         waiter?.let { return park(this, waiters, it) }
-        released.forEachIndexed { index, c -> c.resumeHanded(index) }
+        released.forEach { it.wake() }
         return parties - 1
     }
 
@@ -92,9 +107,9 @@ internal class BarrierImpl(override val parties: Int) : Barrier {
     private fun breakRound(brokenAfter: Boolean, message: String) {
         val failed = synchronized(this) {
             broken = brokenAfter
-            waiters.drain().map { it.fail(BrokenBarrierException(message)) to it.result as Throwable }
+            waiters.drain().filter { it.fail(BrokenBarrierException(message)) }
         }
-        failed.forEach { (c, e) -> c.resumeFailed(e) }
+        failed.forEach { it.wake() }
     }
 
     override fun toString(): String = synchronized(this) {

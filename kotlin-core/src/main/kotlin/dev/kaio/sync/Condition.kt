@@ -78,16 +78,16 @@ internal class ConditionImpl(override val lock: Lock) : Condition {
     override fun notify(owner: Any, n: Int) {
         require(n >= 0) { "n < 0: $n" }
         check(lock.holdsLock(owner)) { "Condition.notify(): the caller $owner does not hold the lock" }
-        val woken = ArrayList<kotlinx.coroutines.CancellableContinuation<Unit>?>()
+        val woken = ArrayList<Waiter<Unit>>()
         synchronized(this) {
             var left = n
             while (left > 0) {
-                val w = waiters.removeFirst() ?: break
-                woken.add(w.hand(Unit))
+                val w = waiters.handFirst(Unit) ?: break
+                woken.add(w)
                 left--
             }
         }
-        woken.forEach { it.resumeHanded(Unit) }
+        woken.forEach { it.wake() }
     }
 
     override fun toString(): String = "Condition[${synchronized(this) { waiters.size }} waiting, $lock]"

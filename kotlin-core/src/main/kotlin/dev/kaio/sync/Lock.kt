@@ -135,11 +135,11 @@ internal class LockImpl : Lock {
             val holder = this.owner
             check(holder != null) { "Lock.release(): the lock is not locked (caller: $owner)" }
             check(holder === owner) { "Lock.release(): the lock is held by $holder, not by the caller $owner" }
-            val w = waiters.removeFirst()
+            val w = waiters.handFirst(Unit)
             this.owner = w?.tag
-            w?.hand(Unit)
+            w
         }
-        next.resumeHanded(Unit)
+        next?.wake()
     }
 
     override fun toString(): String = synchronized(this) {

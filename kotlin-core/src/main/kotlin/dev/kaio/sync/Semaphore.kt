@@ -110,8 +110,8 @@ internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semap
 
     override fun release(permits: Int) {
         require(permits >= 1) { "permits < 1: $permits" }
-        var woken: ArrayList<kotlinx.coroutines.CancellableContinuation<Unit>?>? = null
-        var single: kotlinx.coroutines.CancellableContinuation<Unit>? = null
+        var woken: ArrayList<Waiter<Unit>>? = null
+        var single: Waiter<Unit>? = null
         synchronized(this) {
             check(!bounded || free.toLong() + permits <= size) {
                 "BoundedSemaphore released too many times: $free free + $permits released > size $size"
@@ -121,18 +121,19 @@ internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semap
                 val head = waiters.first() ?: break
                 val want = head.tag as Int
                 if (want > free) break
-                free -= want
                 waiters.removeFirst()
-                val c = head.hand(Unit)
-                if (single == null && woken == null) {
-                    single = c
+                if (!head.hand(Unit)) continue
+                free -= want
+                if (single == null) {
+                    single = head
                 } else {
-                    if (woken == null) woken = arrayListOf(single)
-                    woken.add(c)
+                    if (woken == null) woken = ArrayList()
+                    woken.add(head)
                 }
             }
         }
-        if (woken == null) single.resumeHanded(Unit) else woken.forEach { it.resumeHanded(Unit) }
+        single?.wake()
+        woken?.forEach { it.wake() }
     }
 
     override fun toString(): String = synchronized(this) {

@@ -4,6 +4,7 @@ import kotlin.coroutines.resume
 import kotlin.coroutines.resumeWithException
 import kotlinx.coroutines.CancellableContinuation
 import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.InternalCoroutinesApi
 import kotlinx.coroutines.suspendCancellableCoroutine
 
 /*
@@ -16,8 +17,8 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  *        │    ──fail(error)──▶ FAILED    shutdown, broken barrier
  *        └────cancelled──────▶ WITHDRAWN the waiter left the list and took nothing
  *
- * The hand-off happens under the monitor; the continuation is resumed after the monitor is left.
- * The classic race is a waiter that is handed a value and cancelled at the same moment: kotlinx
+ * The hand-off is decided under the monitor with `tryResume` (a waiter whose cancellation won that
+ * race is skipped), and the continuation is dispatched after the monitor is left. The classic race is a waiter that is handed a value and cancelled at the same moment: kotlinx
  * then makes `suspendCancellableCoroutine` throw `CancellationException` (prompt cancellation).
  * [park] catches it and, when the waiter is HANDED, returns the value instead: the caller owns what
  * it was given, and sees its cancellation at its next suspension point. So a Kaio wait either
@@ -35,7 +36,16 @@ internal const val HANDED = 1
 internal const val FAILED = 2
 internal const val WITHDRAWN = 3
 
-/** One parked caller; [tag] is what it brings (an item to put, an owner, a permit count). */
+/**
+ * One parked caller; [tag] is what it brings (an item to put, an owner, a permit count).
+ *
+ * [hand] and [fail] decide, under the monitor, with kotlinx's `tryResume`: the continuation's own
+ * atomic state picks the winner between the hand-off and a cancellation of the waiting caller, so a
+ * waiter whose cancellation won is skipped (and the value goes to the next one), and a waiter that
+ * was handed the value can no longer be cancelled "before" it. [wake] then dispatches the resumption
+ * outside the monitor.
+ */
+@OptIn(InternalCoroutinesApi::class)
 internal class Waiter<T>(@JvmField val tag: Any?) {
     @JvmField var prev: Waiter<T>? = null
     @JvmField var next: Waiter<T>? = null
@@ -43,30 +53,47 @@ internal class Waiter<T>(@JvmField val tag: Any?) {
     @JvmField var state: Int = WAITING
     @JvmField var result: Any? = null
     @JvmField var cont: CancellableContinuation<T>? = null
+    private var token: Any? = null
 
-    /** Under the monitor: gives [value] to this waiter; returns the continuation to resume outside it. */
-    fun hand(value: T): CancellableContinuation<T>? {
+    /**
+     * Under the monitor: gives [value] to this (unlinked) waiter. Returns false if its caller was
+     * cancelled first; the waiter is then withdrawn and took nothing.
+     */
+    fun hand(value: T): Boolean {
+        val c = cont
+        if (c != null) {
+            token = c.tryResume(value) ?: return withdrawn()
+        }
         state = HANDED
         result = value
-        return cont.also { cont = null }
+        return true
     }
 
-    /** Under the monitor: fails this waiter; returns the continuation to resume outside it. */
-    fun fail(error: Throwable): CancellableContinuation<T>? {
+    /** Under the monitor: fails this (unlinked) waiter; false if its caller was cancelled first. */
+    fun fail(error: Throwable): Boolean {
+        val c = cont
+        if (c != null) {
+            token = c.tryResumeWithException(error) ?: return withdrawn()
+        }
         state = FAILED
         result = error
-        return cont.also { cont = null }
+        return true
     }
-}
 
-/** Resumes a continuation obtained from [Waiter.hand], outside the monitor. */
-internal fun <T> CancellableContinuation<T>?.resumeHanded(value: T) {
-    this?.resume(value)
-}
+    private fun withdrawn(): Boolean {
+        state = WITHDRAWN
+        cont = null
+        return false
+    }
 
-/** Resumes a continuation obtained from [Waiter.fail], outside the monitor. */
-internal fun CancellableContinuation<*>?.resumeFailed(error: Throwable) {
-    this?.resumeWithException(error)
+    /** Outside the monitor: dispatches the resumption decided by [hand] or [fail], if the caller was parked. */
+    fun wake() {
+        val c = cont ?: return
+        val t = token ?: return
+        cont = null
+        token = null
+        c.completeResume(t)
+    }
 }
 
 /** An intrusive FIFO of waiters with O(1) removal; guarded by its primitive's monitor. */
@@ -109,6 +136,14 @@ internal class WaitList<T> {
         return true
     }
 
+    /** Under the monitor: removes waiters until one accepts [value] (see [Waiter.hand]); null if none. */
+    fun handFirst(value: T): Waiter<T>? {
+        while (true) {
+            val w = removeFirst() ?: return null
+            if (w.hand(value)) return w
+        }
+    }
+
     /** Removes and returns every waiter, first to last. */
     fun drain(): List<Waiter<T>> {
         val all = ArrayList<Waiter<T>>(size)
@@ -126,6 +161,15 @@ internal class WaitList<T> {
 internal suspend fun <T> park(monitor: Any, list: WaitList<T>, waiter: Waiter<T>): T {
     try {
         return suspendCancellableCoroutine { cont ->
+            cont.invokeOnCancellation {
+                synchronized(monitor) {
+                    if (waiter.state == WAITING) {
+                        waiter.state = WITHDRAWN
+                        waiter.cont = null
+                        list.remove(waiter)
+                    }
+                }
+            }
             val state = synchronized(monitor) {
                 if (waiter.state == WAITING) waiter.cont = cont
                 waiter.state
@@ -133,15 +177,6 @@ internal suspend fun <T> park(monitor: Any, list: WaitList<T>, waiter: Waiter<T>
             when (state) {
                 HANDED -> cont.resume(waiter.result as T)
                 FAILED -> cont.resumeWithException(waiter.result as Throwable)
-                else -> cont.invokeOnCancellation {
-                    synchronized(monitor) {
-                        if (waiter.state == WAITING) {
-                            waiter.state = WITHDRAWN
-                            waiter.cont = null
-                            list.remove(waiter)
-                        }
-                    }
-                }
             }
         }
     } catch (e: CancellationException) {
