@@ -18,8 +18,11 @@ import kotlin.coroutines.ContinuationInterceptor
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.DelicateCoroutinesApi
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.asExecutor
+import kotlinx.coroutines.launch
 
 /*
  * Overview: the non-suspend entry points of dev.kaio.sync for the Java facade.
@@ -136,22 +139,39 @@ public fun conditionWait(condition: Condition, owner: Any): CompletableFuture<Vo
 
 /** Waits on [condition] until [predicate] holds; see [conditionWait]. */
 @InternalKaioApi
+@OptIn(DelicateCoroutinesApi::class)
 public fun conditionWaitFor(condition: Condition, owner: Any, predicate: BooleanSupplier?): CompletableFuture<Void?> {
-    check(condition.lock.holdsLock(owner)) { "Condition.wait(): the caller $owner does not hold the lock" }
+    val lock = condition.lock
+    check(lock.holdsLock(owner)) { "Condition.wait(): the caller $owner does not hold the lock" }
     if (predicate != null && predicate.asBoolean) return completedKaioFuture(null)
-    return launchUndoable<Void?>({ condition.lock.release(owner) }) {
+    val scope = ownerScopeOnThisThread()
+    val result = KaioFuture<Void?>(executorOf(scope))
+    val settledByTask = java.util.concurrent.atomic.AtomicBoolean()
+    // ATOMIC: the body runs even when the future is cancelled before the task starts, so that the
+    // lock is given up in every cancelled case, never left held by a holder nobody will release.
+    val job = scope.launch(start = CoroutineStart.ATOMIC) {
+        var giveUp = true
         try {
             if (predicate == null) {
                 condition.wait(owner)
             } else {
                 while (!predicate.asBoolean) condition.wait(owner)
             }
+            settledByTask.set(true)
+            giveUp = !result.complete(null)
         } catch (e: CancellationException) {
-            if (condition.lock.holdsLock(owner)) condition.lock.release(owner)
-            throw e
+            settledByTask.set(true)
+            result.cancel(false)
+        } catch (e: Throwable) {
+            // a failing predicate: the holder keeps the lock, as a Kotlin caller inside withLock would
+            settledByTask.set(true)
+            giveUp = !result.completeExceptionally(e)
+        } finally {
+            if (giveUp && lock.holdsLock(owner)) lock.release(owner)
         }
-        null
     }
+    result.whenComplete { _, _ -> if (!settledByTask.get()) job.cancel() }
+    return result
 }
 
 /** Waits at [barrier]; the future completes with the arrival index. */
