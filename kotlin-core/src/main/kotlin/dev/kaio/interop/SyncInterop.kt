@@ -8,6 +8,7 @@ import dev.kaio.sync.Barrier
 import dev.kaio.sync.Condition
 import dev.kaio.sync.Event
 import dev.kaio.sync.Lock
+import dev.kaio.sync.ReadWriteLock
 import dev.kaio.sync.Semaphore
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.CompletionStage
@@ -177,3 +178,38 @@ public fun conditionWaitFor(condition: Condition, owner: Any, predicate: Boolean
 /** Waits at [barrier]; the future completes with the arrival index. */
 @InternalKaioApi
 public fun barrierWait(barrier: Barrier): CompletableFuture<Int> = launchFuture { barrier.wait() }
+
+/** Takes a read hold of [lock]; cancelling the future withdraws the waiter and never keeps a hold. */
+@InternalKaioApi
+public fun readLockAcquire(lock: ReadWriteLock): CompletableFuture<Void?> {
+    if (lock.tryAcquireRead()) return completedKaioFuture(null)
+    return launchUndoable({ lock.releaseRead() }) {
+        lock.acquireRead()
+        null
+    }
+}
+
+/** Takes the write hold of [lock]; cancelling the future withdraws the waiter and never keeps a hold. */
+@InternalKaioApi
+public fun writeLockAcquire(lock: ReadWriteLock): CompletableFuture<Void?> {
+    if (lock.tryAcquireWrite()) return completedKaioFuture(null)
+    return launchUndoable({ lock.releaseWrite() }) {
+        lock.acquireWrite()
+        null
+    }
+}
+
+/** Runs [action] holding a read hold ([write] false) or the write hold of [lock], released when its stage completes. */
+@InternalKaioApi
+public fun <T> readWriteLockWith(
+    lock: ReadWriteLock,
+    write: Boolean,
+    action: Supplier<out CompletionStage<T>>,
+): CompletableFuture<T> = launchFuture {
+    if (write) lock.acquireWrite() else lock.acquireRead()
+    try {
+        action.get().awaitOwned()
+    } finally {
+        if (write) lock.releaseWrite() else lock.releaseRead()
+    }
+}

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test
 
 /** Linearizability of a fifo queue of capacity 2: suspending put/get, try forms, task accounting. */
 @Param(name = "item", gen = IntGen::class, conf = "1:3")
-class FifoQueueLincheckTest {
+internal class FifoQueueLincheckTest {
     private val q = AsyncQueue.fifo<Int>(2)
 
     @Operation
@@ -35,7 +35,7 @@ class FifoQueueLincheckTest {
 
 /** Linearizability of a priority queue of capacity 2 (natural order). */
 @Param(name = "item", gen = IntGen::class, conf = "1:3")
-class PriorityQueueLincheckTest {
+internal class PriorityQueueLincheckTest {
     private val q = AsyncQueue.priority<Int>(2)
 
     @Operation

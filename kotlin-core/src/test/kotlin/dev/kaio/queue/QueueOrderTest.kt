@@ -16,7 +16,7 @@ import kotlinx.coroutines.test.runTest
 import kotlinx.coroutines.yield
 
 /** Ordered-execution tests for the suspension points of [AsyncQueue] and cancellation at each. */
-class QueueOrderTest {
+internal class QueueOrderTest {
     private val s = Steps()
 
     @Test

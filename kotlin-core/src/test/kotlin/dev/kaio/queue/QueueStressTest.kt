@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource
  * while it waits (sometimes right at a hand-off) and then retried by its caller. Checks: every item
  * is delivered exactly once, `join` returns only when every item is done, and no waiter is left.
  */
-class QueueStressTest {
+internal class QueueStressTest {
     private val items = 1_000_000
     private val producers = 8
     private val consumers = 8

@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicInteger
 import kotlin.test.assertEquals
 
 /** kotlinx `TestBase` style ordering: each `expect(n)` must be the n-th step of the test. */
-class Steps {
+internal class Steps {
     private val step = AtomicInteger()
 
     fun expect(n: Int) {

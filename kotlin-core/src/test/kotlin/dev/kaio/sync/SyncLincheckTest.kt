@@ -21,7 +21,7 @@ private val owners = Array(4) { Any() }
  * Linearizability of [Lock] in model-checking mode: suspending acquire (cancellable while waiting),
  * tryAcquire, release by holder and non-holder (errors are results), one owner per thread.
  */
-class LockLincheckTest {
+internal class LockLincheckTest {
     private val lock = Lock()
 
     @Operation
@@ -41,7 +41,7 @@ class LockLincheckTest {
 }
 
 /** Linearizability of a [Semaphore] with 2 permits, multi-permit acquire included. */
-class SemaphoreLincheckTest {
+internal class SemaphoreLincheckTest {
     private val sem = Semaphore(2)
 
     @Operation
@@ -64,7 +64,7 @@ class SemaphoreLincheckTest {
 }
 
 /** Linearizability of a [BoundedSemaphore] of 1: a release past the size is an error result. */
-class BoundedSemaphoreLincheckTest {
+internal class BoundedSemaphoreLincheckTest {
     private val sem = BoundedSemaphore(1)
 
     @Operation
@@ -78,7 +78,7 @@ class BoundedSemaphoreLincheckTest {
 }
 
 /** Linearizability of [Event]. */
-class EventLincheckTest {
+internal class EventLincheckTest {
     private val event = Event()
 
     @Operation
@@ -105,7 +105,7 @@ class EventLincheckTest {
  * had no effect; resuming several continuations atomically is impossible with kotlinx's
  * per-continuation state. Cancellation while waiting is covered by `SyncOrderTest`.
  */
-class BarrierLincheckTest {
+internal class BarrierLincheckTest {
     private val barrier = Barrier(2)
 
     @Operation(cancellableOnSuspension = false)

@@ -17,7 +17,7 @@ import kotlinx.coroutines.yield
  * Ordered-execution tests (kotlinx `expect(n)` style) for every suspension point of the sync
  * primitives, and for cancellation at each of them, on the single-threaded test dispatcher.
  */
-class SyncOrderTest {
+internal class SyncOrderTest {
     private val s = Steps()
 
     // ---- Lock ----
