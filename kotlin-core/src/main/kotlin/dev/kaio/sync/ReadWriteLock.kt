@@ -100,7 +100,7 @@ internal class ReadWriteLockImpl : ReadWriteLock {
             waiter = Waiter(READ)
             waiters.addLast(waiter)
         }
-        park(this, waiters, waiter)
+        park(this, waiters, waiter) { serve() }
     }
 
     override fun tryAcquireRead(): Boolean = synchronized(this) {
@@ -128,7 +128,7 @@ internal class ReadWriteLockImpl : ReadWriteLock {
             waiter = Waiter(WRITE)
             waiters.addLast(waiter)
         }
-        park(this, waiters, waiter)
+        park(this, waiters, waiter) { serve() }
     }
 
     override fun tryAcquireWrite(): Boolean = synchronized(this) {
@@ -147,7 +147,7 @@ internal class ReadWriteLockImpl : ReadWriteLock {
     }
 
     /** Under the monitor: admits waiters from the head while they can enter. */
-    private fun serve(): List<Waiter<Unit>> {
+    private fun serve(): List<Waiter<*>> {
         var woken: ArrayList<Waiter<Unit>>? = null
         while (true) {
             val head = waiters.first() ?: break

@@ -96,7 +96,7 @@ internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semap
             waiter = Waiter(permits)
             waiters.addLast(waiter)
         }
-        park(this, waiters, waiter)
+        park(this, waiters, waiter) { serve() }
     }
 
     override fun tryAcquire(permits: Int): Boolean {
@@ -110,30 +110,35 @@ internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semap
 
     override fun release(permits: Int) {
         require(permits >= 1) { "permits < 1: $permits" }
-        var woken: ArrayList<Waiter<Unit>>? = null
-        var single: Waiter<Unit>? = null
-        synchronized(this) {
+        val woken = synchronized(this) {
             check(!bounded || free.toLong() + permits <= size) {
                 "BoundedSemaphore released too many times: $free free + $permits released > size $size"
             }
             free += permits
-            while (true) {
-                val head = waiters.first() ?: break
-                val want = head.tag as Int
-                if (want > free) break
-                waiters.removeFirst()
-                if (!head.hand(Unit)) continue
-                free -= want
-                if (single == null) {
-                    single = head
-                } else {
-                    if (woken == null) woken = ArrayList()
-                    woken.add(head)
-                }
+            serve()
+        }
+        for (i in woken.indices) woken[i].wake()
+    }
+
+    /** Under the monitor: hands permits to waiters from the head while the head's request fits. */
+    private fun serve(): List<Waiter<*>> {
+        var woken: Waiter<Unit>? = null
+        var more: ArrayList<Waiter<*>>? = null
+        while (true) {
+            val head = waiters.first() ?: break
+            val want = head.tag as Int
+            if (want > free) break
+            waiters.removeFirst()
+            if (!head.hand(Unit)) continue
+            free -= want
+            if (woken == null) {
+                woken = head
+            } else {
+                if (more == null) more = arrayListOf(woken)
+                more.add(head)
             }
         }
-        single?.wake()
-        woken?.forEach { it.wake() }
+        return more ?: if (woken == null) emptyList() else listOf(woken)
     }
 
     override fun toString(): String = synchronized(this) {

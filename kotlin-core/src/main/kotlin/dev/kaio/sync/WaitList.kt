@@ -154,21 +154,32 @@ internal class WaitList<T> {
 
 /**
  * Suspends the caller on [waiter], which the caller linked into [list] under [monitor], until it
- * is handed a value or failed. Cancellation while WAITING withdraws the waiter and throws;
+ * is handed a value or failed. Cancellation while WAITING withdraws the waiter (then, still under
+ * the monitor, [onWithdrawn] may serve the waiters that the withdrawn one was holding back, e.g. a
+ * large semaphore request at the head) and throws;
  * cancellation that races with a hand-off returns the handed value (see the overview).
  */
 @Suppress("UNCHECKED_CAST")
-internal suspend fun <T> park(monitor: Any, list: WaitList<T>, waiter: Waiter<T>): T {
+internal suspend fun <T> park(
+    monitor: Any,
+    list: WaitList<T>,
+    waiter: Waiter<T>,
+    onWithdrawn: (() -> List<Waiter<*>>)? = null,
+): T {
     try {
         return suspendCancellableCoroutine { cont ->
             cont.invokeOnCancellation {
-                synchronized(monitor) {
+                val toWake = synchronized(monitor) {
                     if (waiter.state == WAITING) {
                         waiter.state = WITHDRAWN
                         waiter.cont = null
                         list.remove(waiter)
+                        onWithdrawn?.invoke()
+                    } else {
+                        null
                     }
                 }
+                toWake?.forEach { it.wake() }
             }
             val state = synchronized(monitor) {
                 if (waiter.state == WAITING) waiter.cont = cont
@@ -180,16 +191,19 @@ internal suspend fun <T> park(monitor: Any, list: WaitList<T>, waiter: Waiter<T>
             }
         }
     } catch (e: CancellationException) {
-        synchronized(monitor) {
+        val toWake = synchronized(monitor) {
             when (waiter.state) {
                 HANDED -> return waiter.result as T
                 WAITING -> {
                     waiter.state = WITHDRAWN
                     waiter.cont = null
                     list.remove(waiter)
+                    onWithdrawn?.invoke()
                 }
+                else -> null
             }
         }
+        toWake?.forEach { it.wake() }
         throw e
     }
 }

@@ -36,6 +36,21 @@ internal class ReadWriteLockTest {
     }
 
     @Test
+    fun cancellingAWaitingWriterAdmitsTheReadersBehindIt() = runTest {
+        val rw = ReadWriteLock()
+        rw.acquireRead()
+        val writer = launch { rw.acquireWrite(); s.expectUnreached() }
+        yield()
+        val reader = launch { rw.acquireRead(); s.expect(2) }
+        yield()
+        s.expect(1)
+        writer.cancel()
+        reader.join()
+        s.finish(3)
+        assertEquals(2, rw.readers)
+    }
+
+    @Test
     fun cancelledWaitingWriterLetsReadersIn() = runTest {
         val rw = ReadWriteLock()
         rw.acquireRead()

@@ -174,6 +174,21 @@ internal class SyncOrderTest {
         assertEquals(2, sem.availablePermits)
     }
 
+    @Test
+    fun cancellingTheHeadWaiterServesTheOnesItHeldBack() = runTest {
+        val sem = Semaphore(1)
+        val big = launch { sem.acquire(3); s.expectUnreached() }
+        yield()
+        val small = launch { sem.acquire(1); s.expect(2) }
+        yield()
+        s.expect(1)
+        assertEquals(1, sem.availablePermits, "FIFO: the small request waits behind the big one")
+        big.cancel()
+        small.join()
+        s.finish(3)
+        assertEquals(0, sem.availablePermits)
+    }
+
     // ---- Event ----
 
     @Test
