@@ -3,6 +3,7 @@ package dev.kaio.sync
 import kotlin.contracts.ExperimentalContracts
 import kotlin.contracts.InvocationKind
 import kotlin.contracts.contract
+import java.util.concurrent.atomic.AtomicLong
 
 /**
  * A counting semaphore for coroutines, asyncio's `Semaphore` and `BoundedSemaphore`.
@@ -65,20 +66,27 @@ public suspend inline fun <T> Semaphore.withPermit(permits: Int = 1, block: () -
 }
 
 /*
- * Overview: `free` counts free permits; waiters carry how many they want (tag). Release adds to
- * `free`, then hands permits to waiters from the head while the head's request fits. Invariant: if
- * somebody waits, the head's request does not fit in `free`.
+ * Overview: one atomic word holds the free permits and a "somebody waits" flag:
+ *
+ *     state = free shl 1 | WAITERS
+ *
+ * While the flag is clear, acquire and release are a single CAS on that word (the common case, as
+ * cheap as kotlinx's semaphore). A caller that must wait takes the monitor, sets the flag with a CAS
+ * from the state it inspected (so a concurrent fast release either lands before, and is seen, or
+ * fails and retries under the monitor), and links itself. While the flag is set every change goes
+ * through the monitor, which hands permits to waiters from the head while the head's request fits
+ * (FIFO, also for several permits) and clears the flag when nobody is left.
  */
 internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semaphore {
     private val size = initial
-    private var free = initial
+    private val state = AtomicLong(initial.toLong() shl 1)
     private val waiters = WaitList<Unit>()
 
     init {
         require(initial >= 0) { "permits < 0: $initial" }
     }
 
-    override val availablePermits: Int get() = synchronized(this) { free }
+    override val availablePermits: Int get() = free(state.get()).toInt()
 
     private fun checkCount(permits: Int) {
         require(permits >= 1) { "permits < 1: $permits" }
@@ -87,11 +95,16 @@ internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semap
 
     override suspend fun acquire(permits: Int) {
         checkCount(permits)
+        if (tryFast(permits)) return
         val waiter: Waiter<Unit>
         synchronized(this) {
-            if (waiters.isEmpty && free >= permits) {
-                free -= permits
-                return
+            while (true) {
+                val s = state.get()
+                if (!waiting(s) && free(s) >= permits) {
+                    if (state.compareAndSet(s, s - (permits.toLong() shl 1))) return
+                } else if (waiting(s) || state.compareAndSet(s, s or WAITERS)) {
+                    break
+                }
             }
             waiter = Waiter(permits)
             waiters.addLast(waiter)
@@ -99,38 +112,56 @@ internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semap
         park(this, waiters, waiter) { serve() }
     }
 
+    private fun tryFast(permits: Int): Boolean {
+        while (true) {
+            val s = state.get()
+            if (waiting(s) || free(s) < permits) return false
+            if (state.compareAndSet(s, s - (permits.toLong() shl 1))) return true
+        }
+    }
+
     override fun tryAcquire(permits: Int): Boolean {
         checkCount(permits)
-        synchronized(this) {
-            if (!waiters.isEmpty || free < permits) return false
-            free -= permits
-            return true
-        }
+        return tryFast(permits)
     }
 
     override fun release(permits: Int) {
         require(permits >= 1) { "permits < 1: $permits" }
+        while (true) {
+            val s = state.get()
+            if (waiting(s)) break
+            checkBound(s, permits)
+            if (state.compareAndSet(s, s + (permits.toLong() shl 1))) return
+        }
         val woken = synchronized(this) {
-            check(!bounded || free.toLong() + permits <= size) {
-                "BoundedSemaphore released too many times: $free free + $permits released > size $size"
+            while (true) {
+                val s = state.get()
+                checkBound(s, permits)
+                if (state.compareAndSet(s, s + (permits.toLong() shl 1))) break
             }
-            free += permits
             serve()
         }
         for (i in woken.indices) woken[i].wake()
     }
 
-    /** Under the monitor: hands permits to waiters from the head while the head's request fits. */
+    private fun checkBound(s: Long, permits: Int) = check(!bounded || free(s) + permits <= size) {
+        "BoundedSemaphore released too many times: ${free(s)} free + $permits released > size $size"
+    }
+
+    /**
+     * Under the monitor: hands permits to waiters from the head while the head's request fits, and
+     * clears the flag once nobody waits.
+     */
     private fun serve(): List<Waiter<*>> {
         var woken: Waiter<Unit>? = null
         var more: ArrayList<Waiter<*>>? = null
         while (true) {
             val head = waiters.first() ?: break
             val want = head.tag as Int
-            if (want > free) break
+            if (want > free(state.get())) break
             waiters.removeFirst()
             if (!head.hand(Unit)) continue
-            free -= want
+            state.addAndGet(-(want.toLong() shl 1))
             if (woken == null) {
                 woken = head
             } else {
@@ -138,10 +169,22 @@ internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semap
                 more.add(head)
             }
         }
+        if (waiters.isEmpty) {
+            while (true) {
+                val s = state.get()
+                if (!waiting(s) || state.compareAndSet(s, s and WAITERS.inv())) break
+            }
+        }
         return more ?: if (woken == null) emptyList() else listOf(woken)
     }
 
+    private companion object {
+        const val WAITERS = 1L
+        fun waiting(s: Long) = (s and WAITERS) != 0L
+        fun free(s: Long) = s ushr 1
+    }
+
     override fun toString(): String = synchronized(this) {
-        "${if (bounded) "BoundedSemaphore" else "Semaphore"}[free=$free, waiting=${waiters.size}]"
+        "${if (bounded) "BoundedSemaphore" else "Semaphore"}[free=${free(state.get())}, waiting=${waiters.size}]"
     }
 }
