@@ -1,0 +1,94 @@
+package dev.kaio.benchmarks.sync;
+
+import dev.kaio.java.queue.AsyncQueue;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The queue pipeline written against the Java facade, and the ArrayBlockingQueue peer with platform threads. */
+final class JavaQueuePipeline {
+    private JavaQueuePipeline() {}
+
+    /** 1 producer, 4 consumers through the facade's fifo queue, with taskDone/join; no thread is parked. */
+    static long kaioJava(int items, int capacity) throws Exception {
+        AsyncQueue<Integer> queue = AsyncQueue.fifo(capacity);
+        AtomicLong sum = new AtomicLong();
+        CompletableFuture<?>[] consumers = new CompletableFuture<?>[4];
+        for (int c = 0; c < 4; c++) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            consume(queue, sum, done);
+            consumers[c] = done;
+        }
+        CompletableFuture<Void> produced = new CompletableFuture<>();
+        produce(queue, 0, items, produced);
+        produced.get(1, TimeUnit.MINUTES);
+        queue.join().get(1, TimeUnit.MINUTES);
+        queue.shutdown();
+        CompletableFuture.allOf(consumers).get(1, TimeUnit.MINUTES);
+        return sum.get();
+    }
+
+    private static void produce(AsyncQueue<Integer> queue, int from, int items, CompletableFuture<Void> produced) {
+        for (int i = from; i < items; i++) {
+            CompletableFuture<Void> put = queue.put(i);
+            if (!put.isDone()) {
+                int next = i + 1;
+                put.thenRun(() -> produce(queue, next, items, produced));
+                return;
+            }
+        }
+        produced.complete(null);
+    }
+
+    private static void consume(AsyncQueue<Integer> queue, AtomicLong sum, CompletableFuture<Void> done) {
+        while (true) {
+            CompletableFuture<Integer> get = queue.get();
+            if (!get.isDone()) {
+                get.whenComplete((item, failure) -> {
+                    if (failure != null) {
+                        done.complete(null);
+                    } else {
+                        sum.addAndGet(item);
+                        queue.taskDone();
+                        consume(queue, sum, done);
+                    }
+                });
+                return;
+            }
+            if (get.isCompletedExceptionally()) {
+                done.complete(null);
+                return;
+            }
+            sum.addAndGet(get.join());
+            queue.taskDone();
+        }
+    }
+
+    /** The same with an ArrayBlockingQueue and 5 platform threads; -1 is the poison pill. */
+    static long arrayBlockingQueue(int items, int capacity) throws Exception {
+        ArrayBlockingQueue<Integer> queue = new ArrayBlockingQueue<>(capacity);
+        AtomicLong sum = new AtomicLong();
+        Thread[] consumers = new Thread[4];
+        for (int c = 0; c < 4; c++) {
+            consumers[c] = new Thread(() -> {
+                long local = 0;
+                try {
+                    while (true) {
+                        int x = queue.take();
+                        if (x < 0) break;
+                        local += x;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                sum.addAndGet(local);
+            });
+            consumers[c].start();
+        }
+        for (int i = 0; i < items; i++) queue.put(i);
+        for (int c = 0; c < 4; c++) queue.put(-1);
+        for (Thread t : consumers) t.join();
+        return sum.get();
+    }
+}

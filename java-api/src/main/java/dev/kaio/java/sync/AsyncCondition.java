@@ -1,0 +1,129 @@
+package dev.kaio.java.sync;
+
+import dev.kaio.interop.SyncInterop;
+import dev.kaio.sync.Condition;
+import dev.kaio.sync.ConditionKt;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A condition variable over an {@link AsyncLock}: asyncio's {@code Condition} (Kotlin:
+ * {@code dev.kaio.sync.Condition}), with the names of {@link java.util.concurrent.locks.Condition}
+ * ({@code await}, {@code signal}, {@code signalAll}), since {@code wait} and {@code notify} belong to
+ * {@link Object} in Java.
+ *
+ * <p><b>Ownership.</b> Every method takes the {@link AsyncLock.Holder} of the caller, which must
+ * hold the lock; otherwise it throws {@link IllegalStateException}.
+ *
+ * <p><b>Fairness.</b> Waiters are signalled first-in, first-out, then queue for the lock.
+ *
+ * <p><b>Cancellation.</b> Cancelling a future from {@link #await(AsyncLock.Holder)} withdraws the
+ * waiter <em>and gives up the lock</em>: the holder no longer holds it afterwards. (In Kotlin a
+ * cancelled wait takes the lock back so that the caller's {@code finally} releases it; a cancelled
+ * Java future runs none of the caller's continuations, so nothing would ever release it.) A signal
+ * that raced with the cancellation is not lost.
+ *
+ * <p><b>Interruption.</b> No method blocks, so none is affected by thread interruption.
+ *
+ * <p><b>Sample usage.</b>
+ * <pre>{@code
+ * AsyncLock lock = AsyncLock.create();
+ * AsyncCondition ready = AsyncCondition.create(lock);
+ * lock.acquire()
+ *     .thenCompose(holder -> ready.awaitUntil(holder, () -> !items.isEmpty())
+ *         .thenApply(v -> { Item item = items.remove(); holder.release(); return item; }));
+ * }</pre>
+ */
+public final class AsyncCondition {
+    private final AsyncLock lock;
+    private final Condition condition;
+
+    private AsyncCondition(AsyncLock lock) {
+        this.lock = lock;
+        this.condition = ConditionKt.Condition(lock.core());
+    }
+
+    /**
+     * Creates a condition bound to {@code lock}.
+     *
+     * @param lock the lock that callers must hold
+     * @return a new condition
+     */
+    public static AsyncCondition create(AsyncLock lock) {
+        return new AsyncCondition(Objects.requireNonNull(lock, "lock"));
+    }
+
+    /**
+     * The lock of this condition.
+     *
+     * @return the lock
+     */
+    public AsyncLock lock() {
+        return lock;
+    }
+
+    /**
+     * Releases the lock, waits for a signal and takes the lock back for {@code holder}.
+     *
+     * @param holder the caller's holder of {@link #lock()}
+     * @return a future completed once signalled and holding the lock again; cancelling it
+     *     withdraws the waiter and leaves the lock released
+     * @throws IllegalStateException if {@code holder} does not hold the lock
+     */
+    public CompletableFuture<Void> await(AsyncLock.Holder holder) {
+        return SyncInterop.conditionWait(condition, Objects.requireNonNull(holder, "holder"));
+    }
+
+    /**
+     * Waits, as {@link #await(AsyncLock.Holder)}, until {@code predicate} (evaluated holding the
+     * lock) is true; completes at once if it already is.
+     *
+     * @param holder the caller's holder of {@link #lock()}
+     * @param predicate the condition to wait for
+     * @return a future completed holding the lock with the predicate true; a failure of the
+     *     predicate fails it; cancelling it leaves the lock released
+     * @throws IllegalStateException if {@code holder} does not hold the lock
+     */
+    public CompletableFuture<Void> awaitUntil(AsyncLock.Holder holder, BooleanSupplier predicate) {
+        return SyncInterop.conditionWaitFor(
+                condition, Objects.requireNonNull(holder, "holder"), Objects.requireNonNull(predicate, "predicate"));
+    }
+
+    /**
+     * Wakes the first waiter.
+     *
+     * @param holder the caller's holder of {@link #lock()}
+     * @throws IllegalStateException if {@code holder} does not hold the lock
+     */
+    public void signal(AsyncLock.Holder holder) {
+        condition.notify(holder, 1);
+    }
+
+    /**
+     * Wakes up to {@code n} waiters, first to last.
+     *
+     * @param holder the caller's holder of {@link #lock()}
+     * @param n how many, 0 or more
+     * @throws IllegalStateException if {@code holder} does not hold the lock
+     * @throws IllegalArgumentException if {@code n} is negative
+     */
+    public void signal(AsyncLock.Holder holder, int n) {
+        condition.notify(holder, n);
+    }
+
+    /**
+     * Wakes every waiter.
+     *
+     * @param holder the caller's holder of {@link #lock()}
+     * @throws IllegalStateException if {@code holder} does not hold the lock
+     */
+    public void signalAll(AsyncLock.Holder holder) {
+        condition.notify(holder, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public String toString() {
+        return "Async" + condition;
+    }
+}
