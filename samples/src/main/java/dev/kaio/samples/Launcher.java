@@ -17,6 +17,8 @@ public final class Launcher {
 
     static Map<String, Entry> samples() {
         Map<String, Entry> samples = new LinkedHashMap<>();
+        samples.put("demo", new Entry("a tour of the task API from Java: gather, as-completed, timeout, task group",
+                dev.kaio.samples.demo.TasksDemo::run));
         return samples;
     }
 

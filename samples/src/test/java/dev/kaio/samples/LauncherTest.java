@@ -1,0 +1,63 @@
+package dev.kaio.samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The launcher and the demo sample, end to end in this JVM, with System.out captured. */
+class LauncherTest {
+    private record Run(int exitCode, String out, String err) {}
+
+    private static Run launch(String... args) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream originalOut = System.out;
+        PrintStream originalErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Launcher.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(originalOut);
+            System.setErr(originalErr);
+        }
+    }
+
+    @Test
+    void withoutArgumentsItListsTheSamples() throws Exception {
+        Run run = launch();
+        assertEquals(0, run.exitCode());
+        assertTrue(run.out().contains("Usage: kaio-samples <name>"), run.out());
+        assertTrue(run.out().contains("demo"), run.out());
+    }
+
+    @Test
+    void anUnknownSampleIsAUsageError() throws Exception {
+        Run run = launch("no-such-sample");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("unknown sample 'no-such-sample'"), run.err());
+    }
+
+    @Test
+    void theDemoDoesItsWorkAndSaysWhat() throws Exception {
+        Run run = launch("demo");
+        assertEquals(0, run.exitCode(), run.err());
+        String out = run.out();
+        assertTrue(out.contains("results in argument order: [5000, 5000, 4000]"), out);
+        assertTrue(out.contains("finisher #2"), out);
+        assertTrue(out.contains("gave up: DeadlineExceededException"), out);
+        assertTrue(out.contains("33,860 in all"), out); // pi(400,000)
+        assertTrue(out.contains("done"), out);
+    }
+
+    @Test
+    void theDemoRejectsOptionsItDoesNotHave() throws Exception {
+        assertEquals(2, launch("demo", "--bogus").exitCode());
+        assertEquals(0, launch("demo", "--help").exitCode());
+    }
+}
