@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory
  * [startServer] (as asyncio's tasks belong to the loop): inside `EventLoop.run` they are cancelled
  * when the loop ends; elsewhere they live until the server ends them. A handler that throws is
  * logged (SLF4J, as asyncio logs "Unhandled exception in client_connected_cb") and its connection
- * is aborted; the server goes on.
+ * is aborted; the server goes on. An `IOException` (the peer reset or vanished) is logged at debug level only.
  */
 public interface Server : AutoCloseable {
     /** The address the server listens on; its port is the bound one, also when 0 was asked for. */
@@ -95,7 +95,7 @@ public interface Server : AutoCloseable {
  * @param maxConnections the most connections open at once: while that many are open, the server
  *   stops accepting, and new clients wait in the listen backlog until one ends.
  * @param limit the [StreamReader.limit] of each connection's reader.
- * @param backlog the listen backlog (0: the system default).
+ * @param backlog the listen backlog (capped by the system's `somaxconn`).
  * @throws java.net.BindException if the address is in use.
  * @throws IllegalArgumentException if [maxConnections] or [limit] is not positive, or [port] is out of range.
  */
@@ -104,7 +104,7 @@ public suspend fun startServer(
     port: Int,
     maxConnections: Int = Int.MAX_VALUE,
     limit: Int = StreamReader.DEFAULT_LIMIT,
-    backlog: Int = 0,
+    backlog: Int = 1024,
     context: CoroutineContext = EmptyCoroutineContext,
     handler: suspend (reader: StreamReader, writer: StreamWriter) -> Unit,
 ): Server {
@@ -207,6 +207,10 @@ private class RealServer(
             } catch (cancelled: CancellationException) {
                 connection.writer.abort()
                 throw cancelled
+            } catch (failure: java.io.IOException) {
+                // The peer reset or vanished: part of a server's life, not a bug of the handler.
+                log.debug("Connection with {} failed: {}", connection.writer.peerAddress, failure.toString())
+                connection.writer.abort()
             } catch (failure: Throwable) {
                 log.error("Unhandled exception in a connection handler (peer ${connection.writer.peerAddress})", failure)
                 connection.writer.abort()
