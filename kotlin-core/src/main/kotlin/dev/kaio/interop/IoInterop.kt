@@ -20,6 +20,7 @@ import java.util.concurrent.CompletionStage
 import java.util.function.BiFunction
 import java.util.function.Consumer
 import kotlin.time.toKotlinDuration
+import kotlinx.coroutines.Dispatchers
 
 /*
  * Non-suspend entry points of dev.kaio.io for the Java facade (dev.kaio.java.io). Each is one
@@ -115,12 +116,16 @@ public fun exec(
 @InternalKaioApi
 public fun shellCommand(commandLine: String): List<String> = Subprocess.shellCommand(commandLine)
 
+/**
+ * Started undispatched (`Dispatchers.Unconfined`) so that the task is already waiting when the
+ * future is returned: cancelling the future at once still terminates the process tree.
+ */
 @InternalKaioApi
-public fun waitFor(process: Subprocess): CompletableFuture<Int> = launchFuture { process.wait() }
+public fun waitFor(process: Subprocess): CompletableFuture<Int> = launchFuture(Dispatchers.Unconfined) { process.wait() }
 
 @InternalKaioApi
 public fun communicate(process: Subprocess, input: ByteArray?, timeout: java.time.Duration?): CompletableFuture<CompletedProcess> =
-    launchFuture { process.communicate(input, timeout?.toKotlinDuration()) }
+    launchFuture(Dispatchers.Unconfined) { process.communicate(input, timeout?.toKotlinDuration()) }
 
 @InternalKaioApi
 public fun run(

@@ -54,7 +54,9 @@ public interface Server : AutoCloseable {
 
     /**
      * Stops listening: no new connection is accepted, the port is released. Open connections are
-     * left alone (asyncio 3.13). Idempotent, never blocks.
+     * left alone (asyncio 3.13). Idempotent, never blocks: the listening socket is closed on the
+     * I/O loop a moment later, so a client connecting in that moment may be reset rather than
+     * refused; [waitClosed] returns once it is closed.
      */
     override fun close()
 

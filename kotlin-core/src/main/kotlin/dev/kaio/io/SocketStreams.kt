@@ -29,24 +29,44 @@ internal class SocketConnection(
     val reader: StreamReader = BufferedStreamReader(SocketSource(), limit)
     val writer: SocketWriter = SocketWriter()
 
+    /*
+     * A read that returned less than it asked for has most likely emptied the socket, so the next
+     * read waits for readiness first instead of paying for a read that would return 0 (asyncio's
+     * loop also reads once per readiness event). If bytes did arrive meanwhile, the selector
+     * reports the socket ready at once: the guess costs nothing when wrong.
+     */
     private inner class SocketSource : ByteSource {
+        private var probablyEmpty = false
+
         override suspend fun read(destination: ByteArray, offset: Int, length: Int): Int {
             val buffer = ByteBuffer.wrap(destination, offset, length)
             while (true) {
                 if (socket.closed) return -1
+                if (probablyEmpty) {
+                    socket.await(SelectionKey.OP_READ)
+                    probablyEmpty = false
+                    continue
+                }
                 val n = try {
                     channel.read(buffer)
                 } catch (closed: ClosedChannelException) {
                     return -1
                 }
-                if (n != 0) return n
-                socket.await(SelectionKey.OP_READ)
+                if (n != 0) {
+                    probablyEmpty = n in 1 until length
+                    return n
+                }
+                probablyEmpty = true
             }
         }
     }
 
     inner class SocketWriter : BufferedStreamWriter() {
-        override val peerAddress: SocketAddress? = runCatching { channel.remoteAddress }.getOrNull()
+        @Volatile
+        private var peer: SocketAddress? = null
+
+        override val peerAddress: SocketAddress?
+            get() = peer ?: runCatching { channel.remoteAddress }.getOrNull().also { peer = it }
 
         override fun tryWriteNow(buffer: ByteBuffer) {
             channel.write(buffer)
