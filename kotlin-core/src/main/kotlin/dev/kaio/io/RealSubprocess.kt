@@ -62,11 +62,13 @@ internal suspend fun startProcess(
 private fun explainStartFailure(e: IOException, program: String, environment: Map<String, String>?): IOException {
     val message = e.message ?: return e
     val path = (environment ?: System.getenv())["PATH"]
-    return when {
-        "error=2," in message -> ExecutableNotFoundException(
+    // JDK 17: "error=2, No such file or directory"; JDK 25: "Exec failed, error: 2 (No such file or directory)".
+    val errno = Regex("""error(?:=|: )(\d+)""").find(message)?.groupValues?.get(1)
+    return when (errno) {
+        "2" -> ExecutableNotFoundException(
             "Cannot run program '$program': no such file (searched PATH=$path)", e,
         )
-        "error=13," in message -> ExecutableNotFoundException(
+        "13" -> ExecutableNotFoundException(
             "Cannot run program '$program': permission denied (not executable, or a directory)", e,
         )
         else -> e

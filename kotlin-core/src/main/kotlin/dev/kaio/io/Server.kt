@@ -234,11 +234,12 @@ private class RealServer(
     }
 
     override fun closeClients() {
-        for ((_, connection) in connections.toList()) connection.writer.close()
+        // A snapshot: handlers that end meanwhile remove themselves (ArrayList copies via toArray, race-free).
+        for ((_, connection) in ArrayList(connections)) connection.writer.close()
     }
 
     override fun abortClients() {
-        for ((job, connection) in connections.toList()) {
+        for ((job, connection) in ArrayList(connections)) {
             connection.writer.abort()
             job.cancel()
         }
