@@ -101,6 +101,7 @@ internal abstract class BufferedStreamWriter : StreamWriter {
     private var eofRequested = false
     private var eofDone = false
     private var failure: IOException? = null
+    private var abortedLocally = false
     private val drainWaiters = ArrayList<CancellableContinuation<Unit>>()
     protected val closed = CompletableDeferred<Unit>()
 
@@ -210,6 +211,9 @@ internal abstract class BufferedStreamWriter : StreamWriter {
     override fun write(data: ByteArray) {
         var finish: (() -> Unit)? = null
         synchronized(lock) {
+            // A connection that failed under the writer reports its IOException; a writer the
+            // caller closed or aborted reports the misuse.
+            failure?.let { if (!abortedLocally) throw it }
             check(!closing && !eofRequested) {
                 failure?.let { "write on a StreamWriter whose connection failed: $it" }
                     ?: "write on a StreamWriter that is closed or ended (close, abort or writeEof was called)"
@@ -309,7 +313,10 @@ internal abstract class BufferedStreamWriter : StreamWriter {
     override fun abort() {
         val first = synchronized(lock) {
             val first = failure == null
-            if (first) failure = IOException("The stream was aborted")
+            if (first) {
+                failure = IOException("The stream was aborted")
+                abortedLocally = true
+            }
             pending.clear()
             buffered = 0
             closing = true

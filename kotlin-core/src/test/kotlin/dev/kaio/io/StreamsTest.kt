@@ -309,6 +309,34 @@ internal class StreamsTest {
     }
 
     @Test
+    fun writingToAConnectionThePeerResetFailsWithIOException() = guard {
+        val server = startServer("127.0.0.1", 0) { reader, writer ->
+            reader.readLine() // so that the reset comes after the connect, not during it
+            writer.abort()
+        }
+        try {
+            val (reader, writer) = openConnection("127.0.0.1", server.port)
+            writer.writeLine("reset me")
+            // The reset is learnt by a read (or a write); from then on writes and drain report it.
+            try {
+                reader.readLine()
+            } catch (reset: IOException) {
+            }
+            val failure = runCatching {
+                repeat(100) {
+                    writer.write(ByteArray(64 * 1024))
+                    writer.drain()
+                }
+            }.exceptionOrNull()
+            assertTrue(failure is IOException, "expected an IOException, got $failure")
+            assertFailsWith<IOException> { writer.write(byteArrayOf(1)) }
+            assertFailsWith<IOException> { writer.drain() }
+        } finally {
+            server.close()
+        }
+    }
+
+    @Test
     fun cancelledReadLosesNoBytes() = guard {
         val server = startServer("127.0.0.1", 0) { reader, writer ->
             reader.readLine()
