@@ -1,6 +1,8 @@
 package dev.kaio.io
 
-import java.util.concurrent.atomic.AtomicBoolean
+import java.util.concurrent.atomic.AtomicReference
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flow
 
@@ -18,7 +20,8 @@ import kotlinx.coroutines.flow.flow
  * cancelled read consumes nothing; bytes that arrived stay in the buffer for the next read.
  *
  * **One reader at a time.** A second coroutine that reads while another one is reading gets an
- * [IllegalStateException] (asyncio raises `RuntimeError`); to share a reader, use a lock.
+ * [IllegalStateException] (asyncio raises `RuntimeError`); to share a reader, use a lock. A read
+ * started while the previous reader is cancelled but still finishing waits for it instead.
  *
  * **Failures.** A connection reset by the peer surfaces as the `IOException` of the socket. A
  * reader whose own connection was closed locally (writer closed, server aborted) reads as at its
@@ -111,20 +114,32 @@ internal class BufferedStreamReader(
     private var end = 0
     private var eof = false
     private var skippingLine = false
-    private val busy = AtomicBoolean()
+    /** The Job of the coroutine reading now (or [NO_JOB]), null when no read runs. */
+    private val owner = AtomicReference<Any?>(null)
 
     private val available get() = end - start
 
     override val atEof: Boolean get() = eof && available == 0
 
-    private inline fun <T> reading(what: String, block: () -> T): T {
-        check(busy.compareAndSet(false, true)) {
-            "$what called while another coroutine is already reading from this StreamReader"
+    /*
+     * One read at a time. A read that finds the previous reader cancelled but not yet finished
+     * (its future was cancelled from Java, or `cancel()` without `join()`) waits for it to finish
+     * instead of failing: the cancelled read releases the buffer in its `finally`.
+     */
+    private suspend inline fun <T> reading(what: String, block: () -> T): T {
+        val me: Any = currentCoroutineContext()[Job] ?: NO_JOB
+        while (!owner.compareAndSet(null, me)) {
+            val current = owner.get()
+            if (current is Job && current.isCancelled) {
+                current.join()
+            } else if (current != null) {
+                throw IllegalStateException("$what called while another coroutine is already reading from this StreamReader")
+            }
         }
         try {
             return block()
         } finally {
-            busy.set(false)
+            owner.set(null)
         }
     }
 
@@ -266,6 +281,7 @@ internal class BufferedStreamReader(
     }
 
     private companion object {
+        val NO_JOB = Any()
         val NEWLINE = byteArrayOf('\n'.code.toByte())
         const val CR = '\r'.code.toByte()
     }
