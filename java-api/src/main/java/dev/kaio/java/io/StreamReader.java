@@ -1,0 +1,135 @@
+package dev.kaio.java.io;
+
+import dev.kaio.interop.IoInterop;
+import dev.kaio.io.IncompleteReadException;
+import dev.kaio.io.LimitOverrunException;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * The reading half of a TCP connection or of a subprocess pipe, asyncio's {@code StreamReader},
+ * with {@link CompletableFuture} results. It adapts {@code dev.kaio.io.StreamReader}: the
+ * semantics are those of the Kotlin API.
+ *
+ * <p><b>Buffering and flow control.</b> Bytes are taken from the socket only when a read asks for
+ * them, so a reader that stops reading makes the peer wait (TCP flow control); the buffer never
+ * holds more than {@link #limit()} plus one network read.
+ *
+ * <p><b>Cancellation.</b> Cancelling a returned future stops that read; it is cancel-safe: bytes
+ * that arrived stay in the buffer for the next read. <b>Interruption</b> plays no part: no method
+ * blocks a thread. <b>Failure</b>: futures fail with the exception itself (an {@code IOException}
+ * when the connection is reset, {@link IncompleteReadException}, {@link LimitOverrunException}),
+ * never wrapped in a {@code CompletionException}.
+ *
+ * <p><b>One read at a time.</b> Starting a read while another is pending fails the new future
+ * with {@link IllegalStateException}; chain reads with {@code thenCompose}.
+ *
+ * <p><b>Sample usage</b>
+ * <pre>{@code
+ * reader.readLine().thenAccept(line -> System.out.println(line == null ? "<end>" : line));
+ * }</pre>
+ */
+public final class StreamReader {
+    private final dev.kaio.io.StreamReader delegate;
+
+    StreamReader(dev.kaio.io.StreamReader delegate) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+    }
+
+    /** The longest line or chunk {@link #readLine()} and {@link #readUntil(byte[])} accept, in bytes. */
+    public int limit() {
+        return delegate.getLimit();
+    }
+
+    /** True when the buffer is empty and the peer has ended the stream. */
+    public boolean atEof() {
+        return delegate.getAtEof();
+    }
+
+    /**
+     * Reads at most {@code max} bytes: what is buffered, or else waits for at least one byte.
+     * Completes with an empty array at the end of the stream. Cancellation: stops waiting, loses
+     * nothing. Failure: {@code IllegalArgumentException} if {@code max} is negative, the socket's
+     * {@code IOException} on a reset.
+     *
+     * @param max the most bytes to return
+     * @return a future of the bytes read
+     */
+    public CompletableFuture<byte[]> read(int max) {
+        return IoInterop.read(delegate, max);
+    }
+
+    /**
+     * Reads to the end of the stream, without limit. Cancellation: stops waiting; bytes read so
+     * far stay buffered. Failure: the stream's {@code IOException}.
+     *
+     * @return a future of all remaining bytes
+     */
+    public CompletableFuture<byte[]> readToEnd() {
+        return IoInterop.readToEnd(delegate);
+    }
+
+    /**
+     * Reads exactly {@code count} bytes. Cancellation: stops waiting, loses nothing. Failure:
+     * {@link IncompleteReadException} (with the partial bytes) if the stream ends first.
+     *
+     * @param count how many bytes
+     * @return a future of the bytes
+     */
+    public CompletableFuture<byte[]> readExactly(int count) {
+        return IoInterop.readExactly(delegate, count);
+    }
+
+    /**
+     * Reads a line ending in {@code \n}, decoded as UTF-8 without its {@code \n} or
+     * {@code \r\n}; completes with {@code null} at the end of the stream. Cancellation: stops
+     * waiting, loses nothing. Failure: {@link LimitOverrunException} if the line is longer than
+     * {@link #limit()}; the line is skipped and the next call returns the line after it.
+     *
+     * @return a future of the line, or of null at the end
+     */
+    public CompletableFuture<String> readLine() {
+        return IoInterop.readLine(delegate);
+    }
+
+    /**
+     * Reads up to and including {@code separator}. Cancellation: stops waiting, loses nothing.
+     * Failure: {@link LimitOverrunException} if no separator is found within the limit (the data
+     * stays buffered), {@link IncompleteReadException} if the stream ends first,
+     * {@code IllegalArgumentException} if the separator is empty.
+     *
+     * @param separator the bytes that end the chunk
+     * @return a future of the chunk with its separator
+     */
+    public CompletableFuture<byte[]> readUntil(byte[] separator) {
+        return IoInterop.readUntil(delegate, separator);
+    }
+
+    /**
+     * Calls {@code action} with each line (as {@link #readLine()} returns it) until the end of the
+     * stream: the Java form of the Kotlin {@code lines()} flow. The action runs on the thread that
+     * read the line; do not block in it. Cancellation: stops reading, loses no unread bytes.
+     * Failure: the failure of a read, or of the action.
+     *
+     * @param action what to do with each line
+     * @return a future that completes at the end of the stream
+     */
+    public CompletableFuture<Void> forEachLine(Consumer<String> action) {
+        return IoInterop.forEachLine(delegate, Objects.requireNonNull(action, "action"));
+    }
+
+    /**
+     * The Kotlin reader this adapts.
+     *
+     * @return the Kotlin reader
+     */
+    public dev.kaio.io.StreamReader asKotlin() {
+        return delegate;
+    }
+
+    @Override
+    public String toString() {
+        return "StreamReader(limit=" + limit() + ", atEof=" + atEof() + ")";
+    }
+}

@@ -1,0 +1,141 @@
+package dev.kaio.java.io;
+
+import dev.kaio.interop.IoInterop;
+import java.net.SocketAddress;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The writing half of a TCP connection or of a subprocess's stdin, asyncio's {@code StreamWriter}.
+ * It adapts {@code dev.kaio.io.StreamWriter}: the semantics are those of the Kotlin API.
+ *
+ * <p><b>Backpressure.</b> {@link #write(byte[])} never blocks: it sends what the socket accepts
+ * and buffers the rest. {@link #drain()} is the flow-control point: its future completes at once
+ * while the buffer is at most the high-water mark (64 KiB), else when the peer has taken enough to
+ * bring it down to the low-water mark (16 KiB). Write, then compose on {@code drain()}, and memory
+ * stays bounded however slow the peer.
+ *
+ * <p><b>Cancellation</b> of a {@code drain()} or {@code waitClosed()} future stops the wait only;
+ * buffered bytes are still sent. <b>Interruption</b> plays no part: no method blocks a thread.
+ * <b>Failure</b>: a connection that failed makes {@code write} throw and {@code drain()} fail with
+ * its {@code IOException} (unwrapped). <b>Thread safety</b>: all methods may be called from any
+ * thread.
+ *
+ * <p><b>Sample usage</b>
+ * <pre>{@code
+ * writer.writeLine("hello");
+ * writer.drain().thenRun(writer::close);
+ * }</pre>
+ */
+public final class StreamWriter {
+    private final dev.kaio.io.StreamWriter delegate;
+
+    StreamWriter(dev.kaio.io.StreamWriter delegate) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+    }
+
+    /**
+     * The peer's address for a TCP connection, else null.
+     *
+     * @return the peer's address or null
+     */
+    public SocketAddress peerAddress() {
+        return delegate.getPeerAddress();
+    }
+
+    /**
+     * Bytes accepted by {@code write} and not yet handed to the operating system.
+     *
+     * @return the buffered byte count
+     */
+    public long bufferedByteCount() {
+        return delegate.getBufferedByteCount();
+    }
+
+    /**
+     * True once {@link #close()} or {@link #abort()} was called.
+     *
+     * @return whether the writer is closing
+     */
+    public boolean isClosing() {
+        return delegate.isClosing();
+    }
+
+    /**
+     * Sends {@code data} or buffers what cannot be sent now; never blocks. The array is not kept.
+     *
+     * @param data the bytes
+     * @throws IllegalStateException if the writer was closed or {@link #writeEof()} was called
+     */
+    public void write(byte[] data) {
+        delegate.write(data);
+    }
+
+    /**
+     * Writes {@code line} as UTF-8 followed by {@code \n}; see {@link #write(byte[])}.
+     *
+     * @param line the line, without its newline
+     */
+    public void writeLine(String line) {
+        delegate.writeLine(line);
+    }
+
+    /**
+     * Waits until the buffer is small again (see the class comment). Cancellation: stops the wait;
+     * no bytes are lost. Failure: the connection's {@code IOException}, also when it was aborted.
+     *
+     * @return a future that completes when writing may continue
+     */
+    public CompletableFuture<Void> drain() {
+        return IoInterop.drain(delegate);
+    }
+
+    /**
+     * Sets the high- and low-water marks of {@link #drain()}.
+     *
+     * @param high the high-water mark in bytes
+     * @param low the low-water mark in bytes
+     * @throws IllegalArgumentException unless {@code 0 <= low <= high}
+     */
+    public void setWriteBufferLimits(int high, int low) {
+        delegate.setWriteBufferLimits(high, low);
+    }
+
+    /** Closes the sending direction once buffered bytes are sent (TCP half-close). */
+    public void writeEof() {
+        delegate.writeEof();
+    }
+
+    /** Closes the stream once buffered bytes are sent; never blocks; idempotent. */
+    public void close() {
+        delegate.close();
+    }
+
+    /** Closes the stream at once, dropping buffered bytes (a TCP reset); idempotent. */
+    public void abort() {
+        delegate.abort();
+    }
+
+    /**
+     * Completes when the stream is closed. Cancellation: stops the wait only. Never fails.
+     *
+     * @return a future of the close
+     */
+    public CompletableFuture<Void> waitClosed() {
+        return IoInterop.waitClosed(delegate);
+    }
+
+    /**
+     * The Kotlin writer this adapts.
+     *
+     * @return the Kotlin writer
+     */
+    public dev.kaio.io.StreamWriter asKotlin() {
+        return delegate;
+    }
+
+    @Override
+    public String toString() {
+        return "StreamWriter(peer=" + peerAddress() + ", buffered=" + bufferedByteCount() + ")";
+    }
+}

@@ -1,0 +1,76 @@
+package dev.kaio.java.io;
+
+import static dev.kaio.java.io.JavaIoTesting.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kaio.io.IncompleteReadException;
+import dev.kaio.io.LimitOverrunException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class StreamReaderTest {
+    private static Connection connectTo(TcpServer server, int limit) throws Exception {
+        return await(Streams.openConnection("127.0.0.1", server.port(), null, limit));
+    }
+
+    @Test
+    void everyReadMethod() throws Exception {
+        byte[] data = "one\ntwo||three\nabcdef".getBytes(StandardCharsets.UTF_8);
+        try (TcpServer server = await(TcpServer.start("127.0.0.1", 0, (r, w) -> {
+            w.write(data);
+            return null;
+        }))) {
+            StreamReader reader = connectTo(server, 1024).reader();
+            assertEquals(1024, reader.limit());
+            assertEquals("one", await(reader.readLine()));
+            assertArrayEquals("two||".getBytes(StandardCharsets.UTF_8), await(reader.readUntil("||".getBytes(StandardCharsets.UTF_8))));
+            assertEquals("three", await(reader.readLine()));
+            assertArrayEquals("ab".getBytes(StandardCharsets.UTF_8), await(reader.readExactly(2)));
+            assertEquals(1, await(reader.read(1)).length);
+            IncompleteReadException incomplete = assertThrows(IncompleteReadException.class, () -> await(reader.readExactly(9)));
+            assertEquals("def", new String(incomplete.getPartial(), StandardCharsets.UTF_8));
+            assertTrue(reader.atEof());
+            assertNull(await(reader.readLine()));
+            assertEquals(0, await(reader.readToEnd()).length);
+        }
+    }
+
+    @Test
+    void limitOverrunAndForEachLine() throws Exception {
+        String longLine = "y".repeat(100);
+        try (TcpServer server = await(TcpServer.start("127.0.0.1", 0, (r, w) -> {
+            w.writeLine(longLine);
+            w.writeLine("a");
+            w.writeLine("b");
+            return null;
+        }))) {
+            StreamReader reader = connectTo(server, 10).reader();
+            assertThrows(LimitOverrunException.class, () -> await(reader.readLine()));
+            List<String> lines = new ArrayList<>();
+            await(reader.forEachLine(lines::add));
+            assertEquals(List.of("a", "b"), lines);
+        }
+    }
+
+    @Test
+    void secondConcurrentReadFailsAndCancelledReadLosesNothing() throws Exception {
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        try (TcpServer server = await(TcpServer.start("127.0.0.1", 0,
+            (r, w) -> release.thenRun(() -> w.writeLine("late"))))) {
+            StreamReader reader = connectTo(server, 1024).reader();
+            CompletableFuture<String> first = reader.readLine();
+            // The first read is pending (nothing was sent): cancelling it consumes nothing.
+            assertTrue(first.cancel(true));
+            release.complete(null);
+            assertEquals("late", await(reader.readLine()));
+            assertThrows(IllegalArgumentException.class, () -> await(reader.read(-1)));
+        }
+    }
+}

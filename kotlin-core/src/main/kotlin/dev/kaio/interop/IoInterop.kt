@@ -1,0 +1,146 @@
+@file:JvmName("IoInterop")
+
+package dev.kaio.interop
+
+import dev.kaio.InternalKaioApi
+import dev.kaio.io.CompletedProcess
+import dev.kaio.io.Connection
+import dev.kaio.io.Server
+import dev.kaio.io.Stdio
+import dev.kaio.io.StreamReader
+import dev.kaio.io.StreamWriter
+import dev.kaio.io.Subprocess
+import dev.kaio.io.lines
+import dev.kaio.io.openConnection
+import dev.kaio.io.startProcess
+import dev.kaio.io.startServer
+import java.nio.file.Path
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.CompletionStage
+import java.util.function.BiFunction
+import java.util.function.Consumer
+import kotlin.time.toKotlinDuration
+import kotlinx.coroutines.Dispatchers
+
+/*
+ * Non-suspend entry points of dev.kaio.io for the Java facade (dev.kaio.java.io). Each is one
+ * `launchFuture { … }` around the suspend API, so cancellation, failures and the owning loop follow
+ * FutureBridge's rules; nothing here has behaviour of its own. `Void` futures complete with null.
+ */
+
+@InternalKaioApi
+public fun read(reader: StreamReader, max: Int): CompletableFuture<ByteArray> = launchFuture { reader.read(max) }
+
+@InternalKaioApi
+public fun readToEnd(reader: StreamReader): CompletableFuture<ByteArray> = launchFuture { reader.readToEnd() }
+
+@InternalKaioApi
+public fun readExactly(reader: StreamReader, count: Int): CompletableFuture<ByteArray> =
+    launchFuture { reader.readExactly(count) }
+
+@InternalKaioApi
+public fun readLine(reader: StreamReader): CompletableFuture<String?> = launchFuture { reader.readLine() }
+
+@InternalKaioApi
+public fun readUntil(reader: StreamReader, separator: ByteArray): CompletableFuture<ByteArray> =
+    launchFuture { reader.readUntil(separator) }
+
+@InternalKaioApi
+public fun forEachLine(reader: StreamReader, action: Consumer<String>): CompletableFuture<Void?> =
+    launchFuture {
+        reader.lines().collect { action.accept(it) }
+        null
+    }
+
+@InternalKaioApi
+public fun drain(writer: StreamWriter): CompletableFuture<Void?> = launchFuture {
+    writer.drain()
+    null
+}
+
+@InternalKaioApi
+public fun waitClosed(writer: StreamWriter): CompletableFuture<Void?> = launchFuture {
+    writer.waitClosed()
+    null
+}
+
+@InternalKaioApi
+public fun openConnection(
+    host: String,
+    port: Int,
+    timeout: java.time.Duration?,
+    limit: Int,
+): CompletableFuture<Connection> = launchFuture { openConnection(host, port, timeout?.toKotlinDuration(), limit) }
+
+/** [handler] runs on the I/O loop; the stage it returns is awaited (and cancelled with the handler). */
+@InternalKaioApi
+public fun startServer(
+    host: String,
+    port: Int,
+    maxConnections: Int,
+    limit: Int,
+    backlog: Int,
+    handler: BiFunction<StreamReader, StreamWriter, out CompletionStage<*>?>,
+): CompletableFuture<Server> = launchFuture {
+    startServer(host, port, maxConnections, limit, backlog) { reader, writer ->
+        handler.apply(reader, writer)?.awaitOwned()
+    }
+}
+
+@InternalKaioApi
+public fun waitClosed(server: Server): CompletableFuture<Void?> = launchFuture {
+    server.waitClosed()
+    null
+}
+
+@InternalKaioApi
+public fun serveForever(server: Server): CompletableFuture<Void?> = launchFuture {
+    server.serveForever()
+    null
+}
+
+@InternalKaioApi
+public fun exec(
+    command: List<String>,
+    workingDirectory: Path?,
+    environment: Map<String, String>?,
+    stdin: Stdio,
+    stdout: Stdio,
+    stderr: Stdio,
+    terminateGrace: java.time.Duration,
+    limit: Int,
+): CompletableFuture<Subprocess> = launchFuture {
+    startProcess(command, workingDirectory, environment, stdin, stdout, stderr, terminateGrace.toKotlinDuration(), limit)
+}
+
+@InternalKaioApi
+public fun shellCommand(commandLine: String): List<String> = Subprocess.shellCommand(commandLine)
+
+/**
+ * Started undispatched (`Dispatchers.Unconfined`) so that the task is already waiting when the
+ * future is returned: cancelling the future at once still terminates the process tree.
+ */
+@InternalKaioApi
+public fun waitFor(process: Subprocess): CompletableFuture<Int> = launchFuture(Dispatchers.Unconfined) { process.wait() }
+
+@InternalKaioApi
+public fun communicate(process: Subprocess, input: ByteArray?, timeout: java.time.Duration?): CompletableFuture<CompletedProcess> =
+    launchFuture(Dispatchers.Unconfined) { process.communicate(input, timeout?.toKotlinDuration()) }
+
+@InternalKaioApi
+public fun run(
+    command: List<String>,
+    input: ByteArray?,
+    timeout: java.time.Duration?,
+    workingDirectory: Path?,
+    environment: Map<String, String>?,
+): CompletableFuture<CompletedProcess> =
+    launchFuture { Subprocess.run(command, input, timeout?.toKotlinDuration(), workingDirectory, environment) }
+
+@InternalKaioApi
+public fun runAll(
+    commands: List<List<String>>,
+    concurrency: Int,
+    timeout: java.time.Duration?,
+): CompletableFuture<List<CompletedProcess>> =
+    launchFuture { Subprocess.runAll(commands, concurrency, timeout?.toKotlinDuration()) }

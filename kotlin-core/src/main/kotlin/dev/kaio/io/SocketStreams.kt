@@ -1,0 +1,87 @@
+package dev.kaio.io
+
+import java.net.SocketAddress
+import java.net.StandardSocketOptions
+import java.nio.ByteBuffer
+import java.nio.channels.ClosedChannelException
+import java.nio.channels.SelectionKey
+import java.nio.channels.SocketChannel
+
+/*
+ * A connected, non-blocking SocketChannel on a SelectorLoop, as a StreamReader and a StreamWriter.
+ *
+ * Reads and writes run on the caller's thread (for server handlers, the loop thread itself); the
+ * loop is only asked to wake the reader when the socket is readable, and to flush the writer's
+ * buffer when it is writable. Closing the socket makes the reader read as ended.
+ */
+internal class SocketConnection(
+    loop: SelectorLoop,
+    private val channel: SocketChannel,
+    limit: Int,
+) {
+    val socket = NioSocket(loop, channel)
+
+    init {
+        channel.configureBlocking(false)
+        runCatching { channel.setOption(StandardSocketOptions.TCP_NODELAY, true) }
+    }
+
+    val reader: StreamReader = BufferedStreamReader(SocketSource(), limit)
+    val writer: SocketWriter = SocketWriter()
+
+    /*
+     * A read that returned less than it asked for has most likely emptied the socket, so the next
+     * read waits for readiness first instead of paying for a read that would return 0 (asyncio's
+     * loop also reads once per readiness event). If bytes did arrive meanwhile, the selector
+     * reports the socket ready at once: the guess costs nothing when wrong.
+     */
+    private inner class SocketSource : ByteSource {
+        private var probablyEmpty = false
+
+        override suspend fun read(destination: ByteArray, offset: Int, length: Int): Int {
+            val buffer = ByteBuffer.wrap(destination, offset, length)
+            while (true) {
+                if (socket.closed) return -1
+                if (probablyEmpty) {
+                    socket.await(SelectionKey.OP_READ)
+                    probablyEmpty = false
+                    continue
+                }
+                val n = try {
+                    channel.read(buffer)
+                } catch (closed: ClosedChannelException) {
+                    return -1
+                }
+                if (n != 0) {
+                    probablyEmpty = n in 1 until length
+                    return n
+                }
+                probablyEmpty = true
+            }
+        }
+    }
+
+    inner class SocketWriter : BufferedStreamWriter() {
+        @Volatile
+        private var peer: SocketAddress? = null
+
+        override val peerAddress: SocketAddress?
+            get() = peer ?: runCatching { channel.remoteAddress }.getOrNull().also { peer = it }
+
+        override fun tryWriteNow(buffer: ByteBuffer) {
+            channel.write(buffer)
+        }
+
+        private val flush: () -> Unit = { flushPending { channel.write(it) } }
+
+        override fun scheduleFlush() = socket.whenReady(SelectionKey.OP_WRITE, flush)
+
+        override fun closeStream(abort: Boolean) = socket.close {
+            if (abort) runCatching { channel.setOption(StandardSocketOptions.SO_LINGER, 0) }
+        }
+
+        override fun shutdownOutput() {
+            channel.shutdownOutput()
+        }
+    }
+}

@@ -1,0 +1,288 @@
+package dev.kaio.io
+
+import java.util.concurrent.atomic.AtomicReference
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.flow
+
+/**
+ * The reading half of a byte stream, asyncio's `StreamReader`: a TCP connection
+ * ([openConnection], [startServer]) or a pipe from a [Subprocess].
+ *
+ * **Comparison with `InputStream`.** The methods suspend instead of blocking a thread, and the
+ * reader has a buffer with the parsing methods a protocol needs: [readLine], [readUntil],
+ * [readExactly]. Like `InputStream`, it pulls: bytes are taken from the socket only when a read
+ * asks for them, so a reader that stops reading makes the peer's writes wait (TCP flow control),
+ * and the buffer never holds more than [limit] plus one network read.
+ *
+ * **Cancellation.** Every method is cancellable while it waits for data, and cancel-safe: a
+ * cancelled read consumes nothing; bytes that arrived stay in the buffer for the next read.
+ *
+ * **One reader at a time.** A second coroutine that reads while another one is reading gets an
+ * [IllegalStateException] (asyncio raises `RuntimeError`); to share a reader, use a lock. A read
+ * started while the previous reader is cancelled but still finishing waits for it instead.
+ *
+ * **Failures.** A connection reset by the peer surfaces as the `IOException` of the socket. A
+ * reader whose own connection was closed locally (writer closed, server aborted) reads as at its
+ * end.
+ *
+ * Instances are made by Kaio; there is no public constructor.
+ */
+public interface StreamReader {
+    /** The longest line or chunk [readLine] and [readUntil] accept, in bytes (default 64 KiB). */
+    public val limit: Int
+
+    /** True when the buffer is empty and the peer has ended the stream (asyncio's `at_eof()`). */
+    public val atEof: Boolean
+
+    /**
+     * Reads at most [max] bytes: what the buffer holds, or else waits for at least one byte.
+     * Returns an empty array at the end of the stream, or when [max] is 0.
+     *
+     * @throws IllegalArgumentException if [max] is negative.
+     */
+    public suspend fun read(max: Int = DEFAULT_LIMIT): ByteArray
+
+    /** Reads up to the end of the stream, without any limit; returns what was read. */
+    public suspend fun readToEnd(): ByteArray
+
+    /**
+     * Reads exactly [count] bytes.
+     *
+     * @throws IncompleteReadException if the stream ends first; its `partial` holds the bytes read.
+     * @throws IllegalArgumentException if [count] is negative.
+     */
+    public suspend fun readExactly(count: Int): ByteArray
+
+    /**
+     * Reads a line ending in `\n` and returns it decoded as UTF-8, without its `\n` or `\r\n`;
+     * returns the last line even without a newline, and null at the end of the stream
+     * (`BufferedReader` habits; asyncio's `readline` returns the bytes with their newline).
+     *
+     * @throws LimitOverrunException if the line is longer than [limit]. The line is discarded,
+     *   also the part not received yet: the next `readLine` returns the line after it.
+     */
+    public suspend fun readLine(): String?
+
+    /**
+     * Reads up to and including [separator], asyncio's `readuntil`.
+     *
+     * @throws LimitOverrunException if no separator is found within [limit] bytes, or it is found
+     *   after more than [limit] bytes. The data stays in the buffer (`consumed` says how much
+     *   belongs to the chunk), so it can be read with [read]; the reader stays usable.
+     * @throws IncompleteReadException if the stream ends before the separator; `partial` holds
+     *   the rest of the stream.
+     * @throws IllegalArgumentException if [separator] is empty.
+     */
+    public suspend fun readUntil(separator: ByteArray): ByteArray
+
+    public companion object {
+        /** The default [limit]: 64 KiB, as asyncio's `_DEFAULT_LIMIT`. */
+        public const val DEFAULT_LIMIT: Int = 64 * 1024
+    }
+}
+
+/**
+ * The lines of this reader as a cold [Flow] (each as [StreamReader.readLine] returns it), ending
+ * at the end of the stream. Collect it once: collecting consumes the reader.
+ */
+public fun StreamReader.lines(): Flow<String> = flow {
+    while (true) emit(readLine() ?: break)
+}
+
+/** Where a [BufferedStreamReader] gets its bytes: at least one, or -1 at the end of the stream. */
+internal fun interface ByteSource {
+    suspend fun read(destination: ByteArray, offset: Int, length: Int): Int
+}
+
+/*
+ * Buffer: bytes [start, end) of `buffer` are unread. `fill` compacts or grows the array and reads
+ * once from the source. Readers only fill when what they need is not buffered yet, and parsing
+ * methods stop filling at the limit, so the array stays within limit + one read.
+ */
+internal class BufferedStreamReader(
+    private val source: ByteSource,
+    override val limit: Int = StreamReader.DEFAULT_LIMIT,
+) : StreamReader {
+    init {
+        require(limit > 0) { "limit must be positive: $limit" }
+    }
+
+    private var buffer = ByteArray(minOf(limit, 16 * 1024).coerceAtLeast(1024))
+    private var start = 0
+    private var end = 0
+    private var eof = false
+    private var skippingLine = false
+    /** The Job of the coroutine reading now (or [NO_JOB]), null when no read runs. */
+    private val owner = AtomicReference<Any?>(null)
+
+    private val available get() = end - start
+
+    override val atEof: Boolean get() = eof && available == 0
+
+    /*
+     * One read at a time. A read that finds the previous reader cancelled but not yet finished
+     * (its future was cancelled from Java, or `cancel()` without `join()`) waits for it to finish
+     * instead of failing: the cancelled read releases the buffer in its `finally`.
+     */
+    private suspend inline fun <T> reading(what: String, block: () -> T): T {
+        val me: Any = currentCoroutineContext()[Job] ?: NO_JOB
+        while (!owner.compareAndSet(null, me)) {
+            val current = owner.get()
+            if (current is Job && current.isCancelled) {
+                current.join()
+            } else if (current != null) {
+                throw IllegalStateException("$what called while another coroutine is already reading from this StreamReader")
+            }
+        }
+        try {
+            return block()
+        } finally {
+            owner.set(null)
+        }
+    }
+
+    /** Reads more bytes into the buffer; false at the end of the stream. */
+    private suspend fun fill(): Boolean {
+        if (eof) return false
+        if (start == end) {
+            start = 0
+            end = 0
+        }
+        if (end == buffer.size) {
+            if (start > 0) {
+                buffer.copyInto(buffer, 0, start, end)
+                end -= start
+                start = 0
+            } else {
+                buffer = buffer.copyOf(buffer.size * 2)
+            }
+        }
+        val n = source.read(buffer, end, buffer.size - end)
+        if (n < 0) {
+            eof = true
+            return false
+        }
+        end += n
+        return true
+    }
+
+    private fun take(count: Int): ByteArray {
+        val result = buffer.copyOfRange(start, start + count)
+        start += count
+        return result
+    }
+
+    override suspend fun read(max: Int): ByteArray = reading("read") {
+        require(max >= 0) { "max must not be negative: $max" }
+        if (max == 0) return ByteArray(0)
+        if (available == 0 && !fill()) return ByteArray(0)
+        take(minOf(max, available))
+    }
+
+    override suspend fun readToEnd(): ByteArray = reading("readToEnd") {
+        while (fill()) Unit
+        take(available)
+    }
+
+    override suspend fun readExactly(count: Int): ByteArray = reading("readExactly") {
+        require(count >= 0) { "count must not be negative: $count" }
+        while (available < count) {
+            if (buffer.size - start < count) {
+                val bigger = ByteArray(maxOf(count, buffer.size))
+                buffer.copyInto(bigger, 0, start, end)
+                end -= start
+                start = 0
+                buffer = bigger
+            }
+            if (!fill()) throw IncompleteReadException(take(available), count)
+        }
+        take(count)
+    }
+
+    /** Index of [separator] in the unread bytes at or after relative offset [from], or -1. */
+    private fun indexOf(separator: ByteArray, from: Int): Int {
+        val last = end - separator.size
+        var i = start + from
+        outer@ while (i <= last) {
+            for (j in separator.indices) if (buffer[i + j] != separator[j]) {
+                i++
+                continue@outer
+            }
+            return i - start
+        }
+        return -1
+    }
+
+    override suspend fun readUntil(separator: ByteArray): ByteArray {
+        require(separator.isNotEmpty()) { "separator must not be empty" }
+        return reading("readUntil") { readUntilUnlocked(separator) }
+    }
+
+    private suspend fun readUntilUnlocked(separator: ByteArray): ByteArray {
+        var searched = 0
+        while (true) {
+            val found = indexOf(separator, searched)
+            if (found >= 0) {
+                if (found > limit) {
+                    throw LimitOverrunException("Separator is found, but chunk is longer than limit $limit", found + separator.size)
+                }
+                return take(found + separator.size)
+            }
+            if (available - separator.size + 1 > limit) {
+                throw LimitOverrunException("Separator is not found, and chunk exceeds the limit $limit", available)
+            }
+            searched = maxOf(0, available - separator.size + 1)
+            if (!fill()) throw IncompleteReadException(take(available), null)
+        }
+    }
+
+    override suspend fun readLine(): String? = reading("readLine") { readLineUnlocked() }
+
+    private suspend fun readLineUnlocked(): String? {
+        while (skippingLine) {
+            val newline = indexOf(NEWLINE, 0)
+            if (newline >= 0) {
+                start += newline + 1
+                skippingLine = false
+            } else {
+                start = end
+                if (!fill()) return null
+            }
+        }
+        var searched = 0
+        while (true) {
+            val found = indexOf(NEWLINE, searched)
+            if (found >= 0) {
+                if (found > limit) {
+                    start += found + 1
+                    throw LimitOverrunException("Line is longer than the limit $limit; it was skipped", found + 1)
+                }
+                return decodeLine(found, found + 1)
+            }
+            if (available > limit) {
+                val discarded = available
+                start = end
+                skippingLine = true
+                throw LimitOverrunException("Line is longer than the limit $limit; it was skipped", discarded)
+            }
+            searched = available
+            if (!fill()) return if (available == 0) null else decodeLine(available, available)
+        }
+    }
+
+    private fun decodeLine(length: Int, consumed: Int): String {
+        var textEnd = start + length
+        if (length > 0 && textEnd <= end && consumed > length && buffer[textEnd - 1] == CR) textEnd--
+        val line = String(buffer, start, textEnd - start, Charsets.UTF_8)
+        start += consumed
+        return line
+    }
+
+    private companion object {
+        val NO_JOB = Any()
+        val NEWLINE = byteArrayOf('\n'.code.toByte())
+        const val CR = '\r'.code.toByte()
+    }
+}
