@@ -67,6 +67,11 @@ public class GatherBenchmark {
     }
 
     @Benchmark
+    public int kaioJavaOnCallerThread() {
+        return GatherWorkloads.kaioJavaOnCallerThread(suppliers);
+    }
+
+    @Benchmark
     public int rawCompletableFuture() {
         @SuppressWarnings("unchecked")
         CompletableFuture<Integer>[] futures = new CompletableFuture[tasks];
