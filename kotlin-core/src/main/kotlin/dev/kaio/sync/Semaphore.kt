@@ -96,6 +96,11 @@ internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semap
     override suspend fun acquire(permits: Int) {
         checkCount(permits)
         if (tryFast(permits)) return
+        // A tail call: acquire itself then needs no state machine, so the fast path allocates nothing.
+        return acquireSlow(permits)
+    }
+
+    private suspend fun acquireSlow(permits: Int) {
         val waiter: Waiter<Unit>
         synchronized(this) {
             while (true) {
