@@ -19,6 +19,8 @@ public final class Launcher {
         Map<String, Entry> samples = new LinkedHashMap<>();
         samples.put("demo", new Entry("a tour of the task API from Java: gather, as-completed, timeout, task group",
                 dev.kaio.samples.demo.TasksDemo::run));
+        samples.put("echo", new Entry("TCP echo server (ch. 3): bounded lines, many clients, graceful stop on SIGINT/SIGTERM",
+                dev.kaio.samples.echo.EchoServer::run));
         return samples;
     }
 
