@@ -21,6 +21,8 @@ public final class Launcher {
                 dev.kaio.samples.demo.TasksDemo::run));
         samples.put("echo", new Entry("TCP echo server (ch. 3): bounded lines, many clients, graceful stop on SIGINT/SIGTERM",
                 dev.kaio.samples.echo.EchoServer::run));
+        samples.put("chat", new Entry("chat server and terminal client (ch. 8): names, join/leave, broadcast, slow clients dropped",
+                dev.kaio.samples.chat.ChatSample::run));
         return samples;
     }
 
