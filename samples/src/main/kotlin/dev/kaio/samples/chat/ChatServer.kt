@@ -44,15 +44,16 @@ internal class ChatServer(private val outboxSize: Int = 100, private val out: Pr
             } catch (gone: QueueShutdownException) {
                 return
             }
-            if (!queued) drop()
+            if (!queued) drop("$name was dropped: too slow to keep up")
         }
 
-        fun drop() {
+        /** Ends this client's session at once and tells the others [why]; a no-op if it has left. */
+        fun drop(why: String) {
             if (!users.remove(name, this)) return
             outbox.shutdown(immediate = true)
             writer.abort()
-            out.println("$name was dropped: too slow to keep up")
-            broadcast(this, "$name was dropped: too slow to keep up")
+            out.println(why)
+            broadcast(this, why)
         }
 
         /** The writer task: sends the outbox in order, waiting for the socket as it must. */
@@ -68,7 +69,7 @@ internal class ChatServer(private val outboxSize: Int = 100, private val out: Pr
                     writer.drain()
                 }
             } catch (gone: IOException) {
-                drop()
+                drop("$name has left the chat") // the connection failed: to the others, a leave
             }
         }
     }
