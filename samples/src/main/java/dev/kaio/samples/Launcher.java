@@ -19,6 +19,10 @@ public final class Launcher {
         Map<String, Entry> samples = new LinkedHashMap<>();
         samples.put("demo", new Entry("a tour of the task API from Java: gather, as-completed, timeout, task group",
                 dev.kaio.samples.demo.TasksDemo::run));
+        samples.put("echo", new Entry("TCP echo server (ch. 3): bounded lines, many clients, graceful stop on SIGINT/SIGTERM",
+                dev.kaio.samples.echo.EchoServer::run));
+        samples.put("chat", new Entry("chat server and terminal client (ch. 8): names, join/leave, broadcast, slow clients dropped",
+                dev.kaio.samples.chat.ChatSample::run));
         return samples;
     }
 

@@ -60,4 +60,26 @@ class LauncherTest {
         assertEquals(2, launch("demo", "--bogus").exitCode());
         assertEquals(0, launch("demo", "--help").exitCode());
     }
+
+    @Test
+    void everySampleHasHelpAndABadOptionIsAUsageErrorWithExitCode2() throws Exception {
+        for (String sample : Launcher.samples().keySet()) {
+            Run help = launch(sample, "--help");
+            assertEquals(0, help.exitCode(), sample);
+            assertTrue(help.out().contains("Usage: kaio-samples " + sample), help.out());
+            Run bad = launch(sample, "--no-such-option");
+            assertEquals(2, bad.exitCode(), sample);
+        }
+    }
+
+    @Test
+    void echoExplainsABadOptionValue() throws Exception {
+        Run run = launch("echo", "--port", "http");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("--port expects a number: 'http'"), run.err());
+        assertTrue(run.err().contains("Usage: kaio-samples echo"), run.err());
+        Run unknown = launch("echo", "--colour", "red");
+        assertEquals(2, unknown.exitCode());
+        assertTrue(unknown.err().contains("unknown option '--colour'"), unknown.err());
+    }
 }

@@ -1,0 +1,87 @@
+package dev.kaio.samples.chat
+
+import dev.kaio.EventLoop
+import dev.kaio.io.openConnection
+import dev.kaio.samples.cli.Options
+import dev.kaio.samples.cli.StopRequest
+import dev.kaio.samples.cli.UsageException
+import dev.kaio.samples.cli.onSignals
+import dev.kaio.samples.cli.runSample
+import kotlin.concurrent.thread
+import kotlin.time.Duration.Companion.seconds
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.channels.trySendBlocking
+import kotlinx.coroutines.launch
+
+/** `kaio-samples chat server|client`: the book's chapter 8 chat. */
+public object ChatSample {
+    internal const val USAGE: String = """Usage: kaio-samples chat server [--host 127.0.0.1] [--port 8000] [--grace 5s]
+       kaio-samples chat client [--host 127.0.0.1] [--port 8000] --name NAME
+Chat server and terminal client (book ch. 8), with the book's wire protocol.
+  server   accepts clients; relays each line as "<name>: <text>" to everyone else; a taken name is
+           refused; a client that cannot keep up (100 lines queued) is dropped
+  client   connects as NAME; type a line and Enter to send it; Ctrl-D leaves
+  --host HOST   address to listen on / connect to (default 127.0.0.1)
+  --port PORT   port (default 8000; the server takes 0 for a free one)
+  --grace D     server: on SIGINT/SIGTERM, how long open sessions may go on (default 5s)
+  --name NAME   client: the user name"""
+
+    /** The launcher's entry point; returns the exit code. */
+    @JvmStatic
+    public fun run(args: Array<String>): Int = runSample("chat", USAGE) {
+        val options = Options.parse(args.toList(), setOf("host", "port", "grace", "name"), USAGE, System.out, maxPositional = 1)
+            ?: return@runSample 0
+        val host = options.string("host", "127.0.0.1")
+        val port = options.int("port", 8000, 0..65535)
+        when (options.positional.firstOrNull()) {
+            "server" -> {
+                if (options.stringOrNull("name") != null) throw UsageException("--name is for the client")
+                val grace = options.duration("grace", 5.seconds)
+                val stop = StopRequest()
+                onSignals(stop) { EventLoop.run { ChatServer().serve(host, port, grace, stop) } }
+                0
+            }
+            "client" -> {
+                val name = options.stringOrNull("name") ?: throw UsageException("the client needs --name NAME")
+                if (options.stringOrNull("grace") != null) throw UsageException("--grace is for the server")
+                client(host, port, name)
+            }
+            null -> throw UsageException("say 'server' or 'client'")
+            else -> throw UsageException("unknown mode '${options.positional.first()}': say 'server' or 'client'")
+        }
+    }
+
+    /**
+     * The terminal client: prints incoming lines; sends each line typed. Standard input is read by
+     * a daemon thread of its own (a blocking read cannot be cancelled, and must never hold the loop),
+     * which hands lines to the loop through a channel.
+     */
+    private fun client(host: String, port: Int, name: String): Int = EventLoop.run {
+        val (reader, writer) = openConnection(host, port, timeout = 10.seconds)
+        writer.writeLine("CONNECT $name")
+        val typed = Channel<String?>(16)
+        thread(isDaemon = true, name = "chat-stdin") {
+            val input = System.`in`.bufferedReader()
+            while (true) {
+                val line = input.readLine()
+                if (typed.trySendBlocking(line).isFailure || line == null) break
+            }
+        }
+        val sending = launch {
+            while (true) {
+                val line = typed.receive() ?: break
+                if (line.isBlank()) continue
+                writer.writeLine(line)
+                writer.drain()
+            }
+            writer.writeEof() // we are done talking; the server sees us leave
+        }
+        while (true) {
+            val line = reader.readLine() ?: break
+            println(line)
+        }
+        sending.cancel()
+        println("Disconnected.")
+        0
+    }
+}
