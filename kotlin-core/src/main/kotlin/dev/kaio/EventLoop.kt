@@ -69,8 +69,9 @@ public object EventLoop {
         val mainJob = CompletableFuture<Job>()
         // The loop is runBlocking's own event loop, the cheapest single-thread dispatcher
         // kotlinx has, running on a thread of its own.
+        val callerValues = copyContext() // main starts from the caller's context variables, as in asyncio.run
         val loop = Thread({
-            val context = CoroutineName("main") + (if (debug) SlowStepReporter(log) else EmptyCoroutineContext)
+            val context = CoroutineName("main") + callerValues + (if (debug) SlowStepReporter(log) else EmptyCoroutineContext)
             try {
                 outcome.complete(runBlocking(context) {
                     mainJob.complete(coroutineContext.job)
