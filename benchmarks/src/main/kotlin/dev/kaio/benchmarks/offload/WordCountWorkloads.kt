@@ -2,7 +2,11 @@ package dev.kaio.benchmarks.offload
 
 import dev.kaio.mapReduce
 import kotlin.random.Random
+import dev.kaio.debug.SlowStepDetector
+import kotlin.coroutines.EmptyCoroutineContext
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.yield
 
 /**
  * MapReduce word counting, the book's chapter-6 workload: a generated text (words drawn from a
@@ -51,4 +55,14 @@ object WordCountWorkloads {
     fun kaioMapReduce(chunks: List<String>, concurrency: Int): Int = runBlocking {
         mapReduce(chunks, map = { countWords(it) }, reduce = ::merge, concurrency = concurrency).size
     }
+}
+
+/** The task benchmark of the foundation issue (spawn and gather N no-op tasks on one thread), with and without a [SlowStepDetector]. */
+object SlowStepWorkloads {
+    @JvmStatic
+    fun gather(tasks: Int, detect: Boolean): Int =
+        runBlocking(if (detect) SlowStepDetector() else EmptyCoroutineContext) {
+            val blocks = List<suspend CoroutineScope.() -> Int>(tasks) { i -> { yield(); i } }
+            dev.kaio.gather(blocks).size
+        }
 }

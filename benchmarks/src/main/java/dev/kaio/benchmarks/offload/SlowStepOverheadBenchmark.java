@@ -1,0 +1,30 @@
+package dev.kaio.benchmarks.offload;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * The cost of {@code SlowStepDetector} when nothing is slow: spawn and gather 10,000 tasks that
+ * each yield once (two steps per task) on one thread, with and without the detector installed.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class SlowStepOverheadBenchmark {
+    @Param("10000")
+    public int tasks;
+
+    @Param({"false", "true"})
+    public boolean detect;
+
+    @Benchmark
+    public int gather() {
+        return SlowStepWorkloads.gather(tasks, detect);
+    }
+}
