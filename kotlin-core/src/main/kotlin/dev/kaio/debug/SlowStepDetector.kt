@@ -1,6 +1,7 @@
 package dev.kaio.debug
 
 import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.locks.LockSupport
 import kotlin.coroutines.AbstractCoroutineContextElement
 import kotlin.coroutines.CoroutineContext
@@ -19,10 +20,10 @@ import org.slf4j.LoggerFactory
  * context into the slot; leaving it (`restoreThreadContext`) clears them: two clock reads and a few
  * field writes per step, no allocation unless steps nest (runBlocking inside a step).
  *
- *   idle (start = 0) --step begins--> running(start, stepId) --step ends--> idle
+ *   idle (start = 0) --step begins--> running(start = nanoTime) --step ends--> idle
  *                                        |
- *                        watchdog sees now - start > threshold, once per stepId:
- *                        samples thread.stackTrace, re-checks stepId, reports "blocking"
+ *                        watchdog sees now - start > threshold, once per start:
+ *                        samples thread.stackTrace, re-checks start, reports "blocking"
  *
  * One daemon watchdog thread for the JVM wakes every [SlowStepDetector.WATCHDOG_TICK] while any slot
  * exists and samples only the steps that are over their threshold, so the stack it reports is the
@@ -96,32 +97,30 @@ public class SlowStepDetector(
 
     override fun updateThreadContext(context: CoroutineContext): Any? {
         val slot = Slot.mine()
-        val nested = if (slot.start != 0L) Nested(slot.start, slot.context, slot.detector, slot.stack) else null
+        val running = slot.start.get()
+        val nested = if (running != 0L) Nested(running, slot.context, slot.detector) else null
         slot.context = context
         slot.detector = this
-        slot.stack = null
-        slot.stepId++
-        slot.start = System.nanoTime() or 1L // never 0, which means idle
+        // a release store, no fence: the watchdog reads `start` first, then sees the fields above
+        slot.start.lazySet(System.nanoTime() or 1L) // never 0, which means idle
         return nested
     }
 
     override fun restoreThreadContext(context: CoroutineContext, oldState: Any?) {
         val slot = Slot.mine()
-        val took = System.nanoTime() - slot.start
-        val stack = slot.stack
+        val start = slot.start.get()
+        val took = System.nanoTime() - start
         if (oldState is Nested) {
             slot.context = oldState.context
             slot.detector = oldState.detector
-            slot.stack = oldState.stack
-            slot.stepId++
-            slot.start = oldState.start
+            slot.start.lazySet(oldState.start)
         } else {
-            slot.start = 0L
-            slot.context = null
-            slot.stack = null
+            slot.start.lazySet(0L)
         }
         if (took > thresholdNanos) {
-            report(SlowStep(nameOf(context), Thread.currentThread().name, took.nanoseconds, stack.orEmpty(), finished = true))
+            val sample = slot.sample
+            val stack = if (sample != null && sample.step == start) sample.stack else emptyList()
+            report(SlowStep(nameOf(context), Thread.currentThread().name, took.nanoseconds, stack, finished = true))
         }
     }
 
@@ -131,7 +130,10 @@ public class SlowStepDetector(
 
     override fun toString(): String = "SlowStepDetector($threshold)"
 
-    private class Nested(val start: Long, val context: CoroutineContext?, val detector: SlowStepDetector?, val stack: List<StackTraceElement>?)
+    private class Nested(val start: Long, val context: CoroutineContext?, val detector: SlowStepDetector?)
+
+    /** A stack the watchdog sampled during the step that started at [step]. */
+    private class Sample(val step: Long, val stack: List<StackTraceElement>)
 
     private object LogListener : SlowStepListener {
         private val log = LoggerFactory.getLogger(SlowStepDetector::class.java)
@@ -140,12 +142,15 @@ public class SlowStepDetector(
 
     /** One thread's current step, written by that thread, read by the watchdog. */
     private class Slot(val thread: Thread) {
-        @Volatile var start = 0L
-        @Volatile var stepId = 0L
-        @Volatile var context: CoroutineContext? = null
-        @Volatile var detector: SlowStepDetector? = null
-        @Volatile var stack: List<StackTraceElement>? = null
-        var reportedStep = -1L // the watchdog's own
+        // Only `start` is ordered (written with release, read with acquire); the other fields are
+        // written before it by the slot's thread, so the watchdog sees them once it saw `start`.
+        // A step is identified by its start time (nanoTime, odd, increasing on one thread): a stale
+        // read of the others is caught by re-reading `start` after sampling.
+        val start = AtomicLong()
+        var context: CoroutineContext? = null
+        var detector: SlowStepDetector? = null
+        @Volatile var sample: Sample? = null // written by the watchdog
+        var reportedStep = 0L // the watchdog's own
 
         companion object {
             private val slots = ConcurrentHashMap.newKeySet<Slot>()
@@ -182,17 +187,16 @@ public class SlowStepDetector(
         }
 
         private fun check(slot: Slot) {
-            val step = slot.stepId
-            val start = slot.start
+            val start = slot.start.get()
+            if (start == 0L || start == slot.reportedStep) return
             val detector = slot.detector ?: return
             val context = slot.context ?: return
-            if (start == 0L || step == slot.reportedStep) return
             val running = System.nanoTime() - start
             if (running <= detector.thresholdNanos) return
             val stack = slot.thread.stackTrace.asList()
-            if (slot.stepId != step) return // the step ended while we sampled: the stack is of something else
-            slot.reportedStep = step
-            slot.stack = stack
+            if (slot.start.get() != start) return // the step ended while we sampled: the stack is of something else
+            slot.reportedStep = start
+            slot.sample = Sample(start, stack)
             detector.report(SlowStep(nameOf(context), slot.thread.name, running.nanoseconds, stack, finished = false))
         }
     }

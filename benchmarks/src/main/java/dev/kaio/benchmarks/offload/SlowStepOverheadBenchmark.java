@@ -11,7 +11,8 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * The cost of {@code SlowStepDetector} when nothing is slow: spawn and gather 10,000 tasks that
- * each yield once (two steps per task) on one thread, with and without the detector installed.
+ * each yield once (two steps per task) on one thread, with and without the detector installed,
+ * and with and without context variables.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -23,8 +24,12 @@ public class SlowStepOverheadBenchmark {
     @Param({"false", "true"})
     public boolean detect;
 
+    /** With a ContextVar element too, as in EventLoop.run, where both are thread-context elements. */
+    @Param({"false", "true"})
+    public boolean contextVars;
+
     @Benchmark
     public int gather() {
-        return SlowStepWorkloads.gather(tasks, detect);
+        return SlowStepWorkloads.gather(tasks, detect, contextVars);
     }
 }

@@ -1,5 +1,6 @@
 package dev.kaio.benchmarks.offload
 
+import dev.kaio.copyContext
 import dev.kaio.mapReduce
 import kotlin.random.Random
 import dev.kaio.debug.SlowStepDetector
@@ -60,8 +61,8 @@ object WordCountWorkloads {
 /** The task benchmark of the foundation issue (spawn and gather N no-op tasks on one thread), with and without a [SlowStepDetector]. */
 object SlowStepWorkloads {
     @JvmStatic
-    fun gather(tasks: Int, detect: Boolean): Int =
-        runBlocking(if (detect) SlowStepDetector() else EmptyCoroutineContext) {
+    fun gather(tasks: Int, detect: Boolean, contextVars: Boolean): Int =
+        runBlocking((if (detect) SlowStepDetector() else EmptyCoroutineContext) + (if (contextVars) copyContext() else EmptyCoroutineContext)) {
             val blocks = List<suspend CoroutineScope.() -> Int>(tasks) { i -> { yield(); i } }
             dev.kaio.gather(blocks).size
         }
