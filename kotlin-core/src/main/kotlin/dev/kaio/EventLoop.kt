@@ -3,21 +3,17 @@ package dev.kaio
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.CompletionException
 import java.util.concurrent.atomic.AtomicInteger
-import kotlin.coroutines.AbstractCoroutineContextElement
-import kotlin.coroutines.CoroutineContext
 import kotlin.coroutines.EmptyCoroutineContext
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.milliseconds
-import kotlin.time.Duration.Companion.nanoseconds
 import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.CancellationException
+import dev.kaio.debug.SlowStepDetector
 import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
-import kotlinx.coroutines.ThreadContextElement
 import kotlinx.coroutines.job
 import kotlinx.coroutines.runBlocking
-import org.slf4j.LoggerFactory
 
 /**
  * asyncio's `asyncio.run`: runs a main task on one dedicated thread, the loop, and returns its
@@ -40,7 +36,9 @@ import org.slf4j.LoggerFactory
  *
  * **Debug mode** (`debug = true`, asyncio's debug mode): a step of a task that holds the loop
  * thread longer than [SLOW_STEP_THRESHOLD] (100 ms, asyncio's `slow_callback_duration`) is logged
- * as a warning through SLF4J, with the task's name and the duration.
+ * as a warning through SLF4J, with the task's name, the duration and the stack of the loop thread
+ * sampled while the step was still blocking it (see [dev.kaio.debug.SlowStepDetector], which can
+ * be installed on any dispatcher).
  *
  * Calling `run` from inside a loop is allowed and starts a second, independent loop (asyncio
  * forbids it; on the JVM the caller's thread simply blocks) — but blocking a loop thread stalls
@@ -54,7 +52,6 @@ public object EventLoop {
     public val SLOW_STEP_THRESHOLD: Duration = 100.milliseconds
 
     private val loopNumbers = AtomicInteger()
-    private val log = LoggerFactory.getLogger(EventLoop::class.java)
 
     /**
      * Runs [main] on a new loop thread and returns its value; see [EventLoop].
@@ -69,8 +66,9 @@ public object EventLoop {
         val mainJob = CompletableFuture<Job>()
         // The loop is runBlocking's own event loop, the cheapest single-thread dispatcher
         // kotlinx has, running on a thread of its own.
+        val callerValues = copyContext() // main starts from the caller's context variables, as in asyncio.run
         val loop = Thread({
-            val context = CoroutineName("main") + (if (debug) SlowStepReporter(log) else EmptyCoroutineContext)
+            val context = CoroutineName("main") + callerValues + (if (debug) SlowStepDetector(SLOW_STEP_THRESHOLD) else EmptyCoroutineContext)
             try {
                 outcome.complete(runBlocking(context) {
                     mainJob.complete(coroutineContext.job)
@@ -102,27 +100,6 @@ public object EventLoop {
             }
         } finally {
             if (hooked) runCatching { Runtime.getRuntime().removeShutdownHook(onSignal) }
-        }
-    }
-}
-
-/**
- * Times every step of every task of a loop (from a resume to the next suspension) and logs the
- * slow ones, as asyncio's debug mode does. A thread-context element, so it works on any dispatcher
- * and costs two clock reads per step.
- */
-private class SlowStepReporter(private val log: org.slf4j.Logger) :
-    AbstractCoroutineContextElement(Key), ThreadContextElement<Long> {
-    companion object Key : CoroutineContext.Key<SlowStepReporter>
-
-    private val thresholdNanos = EventLoop.SLOW_STEP_THRESHOLD.inWholeNanoseconds
-
-    override fun updateThreadContext(context: CoroutineContext): Long = System.nanoTime()
-
-    override fun restoreThreadContext(context: CoroutineContext, oldState: Long) {
-        val took = System.nanoTime() - oldState
-        if (took > thresholdNanos) {
-            log.warn("Executing task '{}' took {}", context[CoroutineName]?.name ?: "unnamed", took.nanoseconds)
         }
     }
 }

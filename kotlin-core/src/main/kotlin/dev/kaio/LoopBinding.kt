@@ -80,7 +80,9 @@ internal fun ownerScopeOnThisThread(): CoroutineScope = LoopBinding.onThisThread
  */
 internal suspend fun <T> runLoop(ownsThread: Boolean, block: suspend CoroutineScope.() -> T): T = coroutineScope {
     val binding = LoopBinding()
-    val elements = if (ownsThread) binding else binding + SharedThreadBinding(binding)
+    val shared = if (ownsThread) binding else binding + SharedThreadBinding(binding)
+    // Every loop task has context variables of its own, starting from the caller's.
+    val elements = if (coroutineContext[ContextVarsElement] == null) shared + copyContext() else shared
     val background = SupervisorJob(coroutineContext.job)
     binding.scope = CoroutineScope(coroutineContext.minusKey(Job) + background + elements)
     val previous = if (ownsThread) LoopBinding.bindThisThread(binding) else null

@@ -3,12 +3,17 @@ package dev.kaio.java;
 import dev.kaio.Outcome;
 import dev.kaio.ReturnWhen;
 import dev.kaio.WaitResult;
+import dev.kaio.interop.OffloadInterop;
 import dev.kaio.interop.TaskInterop;
+import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -161,5 +166,59 @@ public final class Tasks {
      */
     public static <T> CompletableFuture<T> shield(Supplier<? extends CompletionStage<T>> task) {
         return TaskInterop.shield(Objects.requireNonNull(task, "task"));
+    }
+
+    /**
+     * Runs blocking {@code task} on another thread and completes with its result, asyncio's
+     * {@code to_thread}. The calling thread (an {@link EventLoop}'s one thread) stays free.
+     *
+     * <p><b>Threads.</b> On JDK 21 and later the task runs on a new virtual thread (chosen at run
+     * time; Kaio's bytecode still targets Java 17); on JDK 17 on Kaio's IO threads
+     * ({@code Dispatchers.IO}, 64 threads or more).
+     *
+     * <p><b>Cancellation and interruption.</b> Cancelling the returned future interrupts the thread
+     * while it runs {@code task}: {@code Thread.sleep}, {@code BlockingQueue.take}, interruptible
+     * channels and the like end with {@code InterruptedException}, and the future is cancelled.
+     * Code that ignores interruption runs on to its end; its result is dropped. A task cancelled
+     * before it started never runs.
+     *
+     * <p><b>Failure.</b> The future fails with the exception {@code task} threw, unwrapped, checked
+     * exceptions included.
+     */
+    public static <T> CompletableFuture<T> toThread(Callable<T> task) {
+        Objects.requireNonNull(task, "task");
+        Executor virtualThreads = VirtualThreads.EXECUTOR;
+        return virtualThreads == null ? OffloadInterop.toThread(task) : OffloadInterop.runIn(virtualThreads, task);
+    }
+
+    /**
+     * Runs blocking {@code task} on {@code executor} and completes with its result, asyncio's
+     * {@code run_in_executor}. The executor stays the caller's: Kaio never shuts it down.
+     *
+     * <p><b>Cancellation and interruption.</b> As for {@link #toThread}: cancelling the returned
+     * future interrupts the executor's thread while it runs {@code task}; a task cancelled before
+     * the executor started it never runs. If the executor rejects the task, the future is cancelled
+     * and the task is not run.
+     *
+     * <p><b>Failure.</b> The future fails with the exception {@code task} threw, unwrapped.
+     */
+    public static <T> CompletableFuture<T> runIn(Executor executor, Callable<T> task) {
+        return OffloadInterop.runIn(Objects.requireNonNull(executor, "executor"), Objects.requireNonNull(task, "task"));
+    }
+
+    /** A virtual-thread-per-task executor where the JDK has one (21+), found by reflection; else {@code null}. */
+    static final class VirtualThreads {
+        static final Executor EXECUTOR = find();
+
+        private static Executor find() {
+            try {
+                Method factory = java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
+                return (ExecutorService) factory.invoke(null);
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError noVirtualThreads) {
+                return null;
+            }
+        }
+
+        private VirtualThreads() {}
     }
 }

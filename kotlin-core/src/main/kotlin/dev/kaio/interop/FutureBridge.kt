@@ -1,6 +1,10 @@
 package dev.kaio.interop
 
+import dev.kaio.ContextValues
+import dev.kaio.ContextVarsElement
 import dev.kaio.InternalKaioApi
+import dev.kaio.copyContext
+import dev.kaio.withContextValues
 import dev.kaio.LoopBinding
 import dev.kaio.ownerScopeOnThisThread
 import dev.kaio.runLoop
@@ -85,9 +89,14 @@ public fun <T> CoroutineScope.launchFuture(
     block: suspend CoroutineScope.() -> T,
 ): CompletableFuture<T> {
     val future = CoroutineFuture<T>(executorOf(coroutineContext + context))
-    val task = async(context, CoroutineStart.LAZY, block)
+    // asyncio's create_task: the task starts from the caller's context variables, and callbacks
+    // of its future run with them too (not with what the task itself set).
+    val callerValues = context[ContextVarsElement] ?: copyContext()
+    val task = async(context + callerValues, CoroutineStart.LAZY, block)
     future.task = task
-    task.invokeOnCompletion { cause -> settle(future, task, cause) }
+    task.invokeOnCompletion { cause ->
+        withContextValues(ContextValues(callerValues.values.map)) { settle(future, task, cause) }
+    }
     task.start()
     return future
 }
