@@ -66,7 +66,7 @@ public object EventLoop {
         val mainJob = CompletableFuture<Job>()
         // The loop is runBlocking's own event loop, the cheapest single-thread dispatcher
         // kotlinx has, running on a thread of its own.
-        val callerValues = copyContext() // main starts from the caller's context variables, as in asyncio.run
+        val callerValues = ContextValues.forNewTask() // main starts from the caller's context variables, as in asyncio.run
         val loop = Thread({
             val context = CoroutineName("main") + callerValues + (if (debug) SlowStepDetector(SLOW_STEP_THRESHOLD) else EmptyCoroutineContext)
             try {

@@ -82,7 +82,7 @@ internal suspend fun <T> runLoop(ownsThread: Boolean, block: suspend CoroutineSc
     val binding = LoopBinding()
     val shared = if (ownsThread) binding else binding + SharedThreadBinding(binding)
     // Every loop task has context variables of its own, starting from the caller's.
-    val elements = if (coroutineContext[ContextVarsElement] == null) shared + copyContext() else shared
+    val elements = if (coroutineContext[ContextVarsElement] == null) shared + ContextValues.forNewTask() else shared
     val background = SupervisorJob(coroutineContext.job)
     binding.scope = CoroutineScope(coroutineContext.minusKey(Job) + background + elements)
     val previous = if (ownsThread) LoopBinding.bindThisThread(binding) else null

@@ -3,7 +3,6 @@ package dev.kaio.interop
 import dev.kaio.ContextValues
 import dev.kaio.ContextVarsElement
 import dev.kaio.InternalKaioApi
-import dev.kaio.copyContext
 import dev.kaio.withContextValues
 import dev.kaio.LoopBinding
 import dev.kaio.ownerScopeOnThisThread
@@ -91,11 +90,15 @@ public fun <T> CoroutineScope.launchFuture(
     val future = CoroutineFuture<T>(executorOf(coroutineContext + context))
     // asyncio's create_task: the task starts from the caller's context variables, and callbacks
     // of its future run with them too (not with what the task itself set).
-    val callerValues = context[ContextVarsElement] ?: copyContext()
+    val callerValues = context[ContextVarsElement] ?: ContextValues.forNewTask()
     val task = async(context + callerValues, CoroutineStart.LAZY, block)
     future.task = task
-    task.invokeOnCompletion { cause ->
-        withContextValues(ContextValues(callerValues.values.map)) { settle(future, task, cause) }
+    if (callerValues is ContextVarsElement) {
+        task.invokeOnCompletion { cause ->
+            withContextValues(ContextValues(callerValues.values.map)) { settle(future, task, cause) }
+        }
+    } else {
+        task.invokeOnCompletion { cause -> settle(future, task, cause) }
     }
     task.start()
     return future
