@@ -111,7 +111,9 @@ internal class SubprocessTest {
         val waiting = launch(start = CoroutineStart.UNDISPATCHED) { process.wait() }
         waiting.cancelAndJoin() // returns once SIGTERM was ignored and SIGKILL did the job
         assertFalse(isRunning(root))
-        assertTrue(process.exitCode != null)
+        // The JVM records the exit code when its reaper thread sees the death, a moment later: wait for it.
+        val exitCode = withTimeout(10.seconds) { process.wait() }
+        assertEquals(128 + 9, exitCode, "killed by SIGKILL")
     }
 
     @Test
