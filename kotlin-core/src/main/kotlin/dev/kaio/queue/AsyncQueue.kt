@@ -168,6 +168,9 @@ public fun <E : Any> AsyncQueue<E>.consumeAsFlow(): Flow<E> = flow {
  * Waiters are resumed after the monitor is released (see WaitList.kt for the cancellation race).
  * `unfinished` counts items from the moment they are accepted (stored or handed over).
  */
+/** What [QueueImpl]'s offer returns when the queue had no room for the item. */
+private val FULL = Any()
+
 internal class QueueImpl<E : Any>(
     override val capacity: Int,
     private val buffer: QueueBuffer<E>,
@@ -196,21 +199,12 @@ internal class QueueImpl<E : Any>(
         var waiter: Waiter<Unit>? = null
         synchronized(this) {
             if (shutdown) throw shutdownError("put()")
-            val g = getters.handFirst(item)
-            when {
-                g != null -> {
-                    unfinished++
-                    getter = g
-                }
-                buffer.size < capacity -> {
-                    buffer.add(item)
-                    unfinished++
-                }
-                else -> {
-                    val w = Waiter<Unit>(item)
-                    putters.addLast(w)
-                    waiter = w
-                }
+            val accepted = offerUnderLock(item)
+            if (accepted === FULL) {
+                waiter = Waiter<Unit>(item).also { putters.addLast(it) }
+            } else {
+                @Suppress("UNCHECKED_CAST")
+                getter = accepted as Waiter<E>?
             }
         }
         val w = waiter
@@ -218,24 +212,31 @@ internal class QueueImpl<E : Any>(
     }
 
     override fun tryPut(item: E): Boolean {
-        var getter: Waiter<E>? = null
-        synchronized(this) {
+        val getter = synchronized(this) {
             if (shutdown) throw shutdownError("tryPut()")
-            val g = getters.handFirst(item)
-            when {
-                g != null -> {
-                    unfinished++
-                    getter = g
-                }
-                buffer.size < capacity -> {
-                    buffer.add(item)
-                    unfinished++
-                }
-                else -> return false
-            }
+            offerUnderLock(item)
         }
-        getter?.wake()
+        if (getter === FULL) return false
+        @Suppress("UNCHECKED_CAST")
+        (getter as Waiter<E>?)?.wake()
         return true
+    }
+
+    /**
+     * Under the monitor: hands [item] to the first waiting consumer (returned, to be woken outside
+     * the monitor) or buffers it (null); [FULL] when there is no room and it was not taken.
+     */
+    private fun offerUnderLock(item: E): Any? {
+        val getter = getters.handFirst(item)
+        when {
+            getter != null -> unfinished++
+            buffer.size < capacity -> {
+                buffer.add(item)
+                unfinished++
+            }
+            else -> return FULL
+        }
+        return getter
     }
 
     /** Under the monitor: takes the next item and refills the freed slot from the first waiting producer. */
