@@ -151,8 +151,18 @@ internal class RealSubprocess(
         CompletedProcess(command, code, out?.await(), err?.await())
     }
 
-    /** SIGTERM to the process and its descendants, then SIGKILL to what is left after the grace period. */
+    /**
+     * SIGTERM to the process and its descendants, then SIGKILL to what is left after the grace
+     * period; returns once the process itself has been reaped, so that [exitCode] is known to
+     * whoever catches the cancellation.
+     */
     internal suspend fun terminateTree() {
+        signalTree()
+        // A dead child stays a zombie until the JVM's reaper thread collects it, a moment later.
+        withTimeoutOrNull(10.seconds) { exit.awaitBorrowed() }
+    }
+
+    private suspend fun signalTree() {
         val root = process.toHandle()
         val tree = ArrayList<ProcessHandle>()
         tree.add(root)

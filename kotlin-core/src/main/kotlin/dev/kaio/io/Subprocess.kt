@@ -61,7 +61,8 @@ public interface Subprocess {
     /**
      * Suspends until the process exits and returns its exit code (on Unix, 128 + the signal number
      * when a signal ended it). Cancelling the waiting task terminates the process tree (see
-     * [Subprocess]).
+     * [Subprocess]); the cancellation propagates once the process has exited, so [exitCode] is
+     * known by then.
      */
     public suspend fun wait(): Int
 
