@@ -38,7 +38,8 @@ import kotlinx.coroutines.runBlocking
  * thread longer than [SLOW_STEP_THRESHOLD] (100 ms, asyncio's `slow_callback_duration`) is logged
  * as a warning through SLF4J, with the task's name, the duration and the stack of the loop thread
  * sampled while the step was still blocking it (see [dev.kaio.debug.SlowStepDetector], which can
- * be installed on any dispatcher).
+ * be installed on any dispatcher). In debug mode the main task is also named `main` (tasks it
+ * spawns without a name inherit it); outside debug mode tasks carry only the names given to them.
  *
  * Calling `run` from inside a loop is allowed and starts a second, independent loop (asyncio
  * forbids it; on the JVM the caller's thread simply blocks) — but blocking a loop thread stalls
@@ -68,7 +69,11 @@ public object EventLoop {
         // kotlinx has, running on a thread of its own.
         val callerValues = ContextValues.forNewTask() // main starts from the caller's context variables, as in asyncio.run
         val loop = Thread({
-            val context = CoroutineName("main") + callerValues + (if (debug) SlowStepDetector(SLOW_STEP_THRESHOLD) else EmptyCoroutineContext)
+            // Every element of the loop's context is inherited by every task and folded over on
+            // each task start, so the main task carries its name only in debug mode, where the
+            // detector's warnings use it.
+            val context = callerValues +
+                (if (debug) CoroutineName("main") + SlowStepDetector(SLOW_STEP_THRESHOLD) else EmptyCoroutineContext)
             try {
                 outcome.complete(runBlocking(context) {
                     mainJob.complete(coroutineContext.job)

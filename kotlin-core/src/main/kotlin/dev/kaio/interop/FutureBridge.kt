@@ -130,19 +130,28 @@ internal fun executorOf(context: CoroutineContext): Executor =
  * the stage is cancelled too (`toCompletableFuture().cancel(false)`).
  */
 @InternalKaioApi
-public suspend fun <T> CompletionStage<T>.awaitOwned(): T = awaitStage(cancelOnCancellation = true)
+public suspend fun <T> CompletionStage<T>.awaitOwned(): T {
+    // Checked here, outside any suspend function with a state machine, so that a stage that is
+    // already complete (the common case for Java suppliers) costs no continuation allocation.
+    val future = this as? CompletableFuture<T>
+    if (future != null && future.isDone) return valueOfDone(future)
+    return awaitOwnedStage()
+}
 
 /**
  * Waits for a stage that belongs to someone else (a handle the caller passed in): cancelling the
  * waiting task never touches the stage.
  */
 @InternalKaioApi
-public suspend fun <T> CompletionStage<T>.awaitBorrowed(): T = awaitStage(cancelOnCancellation = false)
+public suspend fun <T> CompletionStage<T>.awaitBorrowed(): T {
+    val future = this as? CompletableFuture<T>
+    if (future != null && future.isDone) return valueOfDone(future)
+    return awaitAnyStage(cancelOnCancellation = false)
+}
 
 @OptIn(ExperimentalCoroutinesApi::class)
-private suspend fun <T> CompletionStage<T>.awaitStage(cancelOnCancellation: Boolean): T {
-    val coroutine = (this as? CoroutineFuture<T>)?.task
-    if (!cancelOnCancellation || coroutine == null) return awaitAnyStage(cancelOnCancellation)
+private suspend fun <T> CompletionStage<T>.awaitOwnedStage(): T {
+    val coroutine = (this as? CoroutineFuture<T>)?.task ?: return awaitAnyStage(cancelOnCancellation = true)
     // A stage made by Kaio has a coroutine behind it: when the waiter is cancelled, wait for that
     // coroutine to finish too, so gather and task groups built from Java suppliers wait for their
     // children's cleanup (structured, as in Kotlin) and see a failure thrown during it.
@@ -159,14 +168,7 @@ private suspend fun <T> CompletionStage<T>.awaitStage(cancelOnCancellation: Bool
 
 private suspend fun <T> CompletionStage<T>.awaitAnyStage(cancelOnCancellation: Boolean): T {
     val future = this as? CompletableFuture<T>
-    if (future != null && future.isDone) {
-        @Suppress("UNCHECKED_CAST")
-        return try {
-            future.getNow(null) as T
-        } catch (e: CompletionException) {
-            throw unwrap(e)
-        }
-    }
+    if (future != null && future.isDone) return valueOfDone(future)
     return suspendCancellableCoroutine { continuation ->
         whenComplete { value, failure ->
             if (failure == null) continuation.resume(value) else continuation.resumeWithException(unwrap(failure))
@@ -174,6 +176,16 @@ private suspend fun <T> CompletionStage<T>.awaitAnyStage(cancelOnCancellation: B
         if (cancelOnCancellation) {
             continuation.invokeOnCancellation { runCatching { toCompletableFuture().cancel(false) } }
         }
+    }
+}
+
+/** The value of a completed future, or its failure unwrapped; a cancelled one throws `CancellationException`. */
+private fun <T> valueOfDone(future: CompletableFuture<T>): T {
+    @Suppress("UNCHECKED_CAST")
+    return try {
+        future.getNow(null) as T
+    } catch (e: CompletionException) {
+        throw unwrap(e)
     }
 }
 
