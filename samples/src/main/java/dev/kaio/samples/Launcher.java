@@ -27,6 +27,8 @@ public final class Launcher {
                 dev.kaio.samples.fetch.FetchSample::run));
         samples.put("fetch-java", new Entry("the same in Java: the JDK HttpClient through Kaio's Java facade",
                 dev.kaio.samples.fetch.FetchSample::runJava));
+        samples.put("subprocess", new Entry("subprocesses (ch. 13): commands at once with a limit, prefixed output, an interactive program",
+                dev.kaio.samples.subprocess.SubprocessSample::run));
         return samples;
     }
 
