@@ -15,3 +15,37 @@ internal object Terminal {
         runCatching { console.javaClass.getMethod("isTerminal").invoke(console) as Boolean }.getOrDefault(true)
     }
 }
+
+/**
+ * The terminal switched to character-at-a-time input without echo (`stty -icanon -echo`), so a
+ * program can draw what is typed itself; [close] (or the JVM's shutdown, e.g. on Ctrl-C, which
+ * still raises SIGINT) puts the previous settings back.
+ */
+internal class RawTerminal private constructor(private val saved: String) : AutoCloseable {
+    private val restore = Thread { stty(saved) }
+
+    init {
+        Runtime.getRuntime().addShutdownHook(restore)
+    }
+
+    override fun close() {
+        stty(saved)
+        runCatching { Runtime.getRuntime().removeShutdownHook(restore) }
+    }
+
+    companion object {
+        /** Switches the controlling terminal to raw input; null if there is none or `stty` fails. */
+        fun enter(): RawTerminal? {
+            val saved = stty("-g") ?: return null
+            return if (stty("-icanon -echo min 1") == null) null else RawTerminal(saved.trim())
+        }
+
+        private fun stty(arguments: String): String? = runCatching {
+            val process = ProcessBuilder("sh", "-c", "stty $arguments < /dev/tty")
+                .redirectErrorStream(true)
+                .start()
+            val output = process.inputStream.bufferedReader().readText()
+            if (process.waitFor() == 0) output else null
+        }.getOrNull()
+    }
+}
