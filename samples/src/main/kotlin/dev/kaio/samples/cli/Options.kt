@@ -10,13 +10,12 @@ internal class UsageException(message: String) : Exception(message)
 
 /**
  * A small GNU-style option parser, so the launcher needs no CLI library: `--name value`,
- * `--name=value`, `--help`/`-h`, and flags (options in `flags`, which take no value). Options not
- * known are usage errors; positional arguments are kept in [positional]. An option given several
- * times keeps every value ([strings]); the single-value getters take the last one.
+ * `--name=value`, `--help`/`-h`. Options not in `known` are usage errors; positional arguments are
+ * kept in [positional]. An option given several times keeps every value ([strings]); the
+ * single-value getters take the last one.
  */
 internal class Options private constructor(
     private val all: Map<String, List<String>>,
-    private val flagsSet: Set<String>,
     val positional: List<String>,
 ) {
     private val values: Map<String, String> = all.mapValues { it.value.last() }
@@ -27,9 +26,6 @@ internal class Options private constructor(
 
     /** Every value given for a repeatable option, in order; empty when it was not given. */
     fun strings(name: String): List<String> = all[name].orEmpty()
-
-    /** True when the flag [name] was given. */
-    fun flag(name: String): Boolean = name in flagsSet
 
     fun int(name: String, default: Int, range: IntRange = Int.MIN_VALUE..Int.MAX_VALUE): Int {
         val raw = values[name] ?: return default
@@ -48,16 +44,8 @@ internal class Options private constructor(
 
     companion object {
         /** Parses [args]; returns null when help was asked for (after printing [usage]). */
-        fun parse(
-            args: List<String>,
-            known: Set<String>,
-            usage: String,
-            out: PrintStream,
-            maxPositional: Int = 0,
-            flags: Set<String> = emptySet(),
-        ): Options? {
+        fun parse(args: List<String>, known: Set<String>, usage: String, out: PrintStream, maxPositional: Int = 0): Options? {
             val values = LinkedHashMap<String, MutableList<String>>()
-            val givenFlags = HashSet<String>()
             val positional = ArrayList<String>()
             var i = 0
             while (i < args.size) {
@@ -69,12 +57,6 @@ internal class Options private constructor(
                     }
                     arg.startsWith("--") -> {
                         val name = arg.substring(2).substringBefore('=')
-                        if (name in flags) {
-                            if ('=' in arg) throw UsageException("--$name takes no value")
-                            givenFlags += name
-                            i++
-                            continue
-                        }
                         if (name !in known) throw UsageException("unknown option '--$name'")
                         val value = if ('=' in arg) arg.substringAfter('=') else {
                             i++
@@ -90,7 +72,7 @@ internal class Options private constructor(
                 }
                 i++
             }
-            return Options(values, givenFlags, positional)
+            return Options(values, positional)
         }
     }
 }
