@@ -56,12 +56,12 @@ class FetchSampleTest {
         val slow = url("delay/60000")
         val refused = refusedUrl()
         val urls = listOf(quick, failing, slow, refused)
-        val run = fetch(command, "--mode", "gather", "--request-timeout", "1s", *urlArgs(urls))
+        val run = fetch(command, "--mode", "gather", "--request-timeout", "3s", *urlArgs(urls))
 
         assertEquals(0, run.code, run.out)
         assertTrue(run.lineFor(quick).trimStart().startsWith("200  "), run.out)
         assertTrue(run.lineFor(failing).trimStart().startsWith("500  "), run.out)
-        assertTrue(run.lineFor(slow).contains("ERR  timed out after 1s"), run.out)
+        assertTrue(run.lineFor(slow).contains("ERR  timed out after 3s"), run.out)
         assertTrue(run.lineFor(refused).contains("ERR  connection refused"), run.out)
         assertEquals(urls, run.lines.filter { it.startsWith("  ") }.map { it.substringAfterLast(' ') }, "argument order")
         assertTrue("2 answered (1 with an error status), 2 failed, 0 cancelled" in run.out, run.out)
@@ -117,11 +117,12 @@ class FetchSampleTest {
 
     @Test
     fun withoutUrlsItStartsTheLocalServerAndFetchesItsUrls() {
-        val run = fetch("fetch", "--limit", "8")
+        val run = fetch("fetch", "--limit", "8", "--request-timeout", "2s")
 
         assertEquals(0, run.code, run.out)
         assertTrue(run.out.startsWith("No --url given: fetching from the local test server at http://127.0.0.1:"), run.out)
-        assertTrue("8 answered (2 with an error status), 0 failed, 0 cancelled" in run.out, run.out)
+        assertTrue("7 answered (2 with an error status), 1 failed, 0 cancelled" in run.out, run.out)
         assertTrue(run.lines.any { it.trimStart().startsWith("404  ") && it.endsWith("/status/404") }, run.out)
+        assertTrue(run.lines.any { "ERR  timed out after 2s" in it && it.endsWith("/delay/3000") }, run.out)
     }
 }
