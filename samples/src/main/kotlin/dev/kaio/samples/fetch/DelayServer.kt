@@ -64,6 +64,9 @@ public class DelayServer private constructor(private val gateTimeout: Duration) 
         call.respondText("$text\n", ContentType.Text.Plain, status)
     }
 
+    /** The path parameter [name] if it is a number in [range], else null. */
+    private fun ApplicationCall.number(name: String, range: IntRange): Int? = parameters[name]?.toIntOrNull()?.takeIf { it in range }
+
     private suspend fun meetAtGate(n: Int): Boolean {
         val mine = synchronized(gateLock) {
             val current = gate
@@ -83,32 +86,24 @@ public class DelayServer private constructor(private val gateTimeout: Duration) 
             routing {
                 get("/delay/{ms}") {
                     counted(call) {
-                        val ms = call.parameters["ms"]?.toLongOrNull()
-                        if (ms == null || ms !in 0..60_000) {
-                            HttpStatusCode.BadRequest to "delay must be 0..60000 ms"
-                        } else {
-                            delay(ms)
-                            HttpStatusCode.OK to "waited $ms ms"
-                        }
+                        val ms = call.number("ms", 0..60_000) ?: return@counted HttpStatusCode.BadRequest to "delay must be 0..60000 ms"
+                        delay(ms.toLong())
+                        HttpStatusCode.OK to "waited $ms ms"
                     }
                 }
                 get("/status/{code}") {
                     counted(call) {
-                        val code = call.parameters["code"]?.toIntOrNull()
-                        if (code == null || code !in 200..599) {
-                            HttpStatusCode.BadRequest to "status must be 200..599"
-                        } else {
-                            HttpStatusCode.fromValue(code) to "status $code"
-                        }
+                        val code = call.number("code", 200..599) ?: return@counted HttpStatusCode.BadRequest to "status must be 200..599"
+                        HttpStatusCode.fromValue(code) to "status $code"
                     }
                 }
                 get("/gate/{n}") {
                     counted(call) {
-                        val n = call.parameters["n"]?.toIntOrNull()
-                        when {
-                            n == null || n !in 1..1000 -> HttpStatusCode.BadRequest to "gate size must be 1..1000"
-                            meetAtGate(n) -> HttpStatusCode.OK to "met $n at the gate"
-                            else -> HttpStatusCode.GatewayTimeout to "fewer than $n came within $gateTimeout"
+                        val n = call.number("n", 1..1000) ?: return@counted HttpStatusCode.BadRequest to "gate size must be 1..1000"
+                        if (meetAtGate(n)) {
+                            HttpStatusCode.OK to "met $n at the gate"
+                        } else {
+                            HttpStatusCode.GatewayTimeout to "fewer than $n came within $gateTimeout"
                         }
                     }
                 }

@@ -30,6 +30,15 @@ class FetchSampleTest {
 
         /** The one line that reports [url]. */
         fun lineFor(url: String): String = lines.singleOrNull { it.endsWith(" $url") } ?: error("no single line for $url in:\n$out")
+
+        /** The status column of [url]'s line (`200`, `ERR`, `---`), after any `[k/n]`. */
+        fun statusOf(url: String): String = lineFor(url).substringAfter(']').trim().substringBefore(' ')
+
+        /** Asserts that [url] was still running at the end of the wait, and was cancelled. */
+        fun assertCancelledAfterTheTimeout(url: String, total: Int) {
+            assertTrue("still running after 3s: 1 of $total, cancelled:" in out, out)
+            assertTrue(lineFor(url).contains("---  still running, cancelled"), out)
+        }
     }
 
     private fun fetch(command: String, vararg args: String): Run {
@@ -59,8 +68,8 @@ class FetchSampleTest {
         val run = fetch(command, "--mode", "gather", "--request-timeout", "3s", *urlArgs(urls))
 
         assertEquals(0, run.code, run.out)
-        assertTrue(run.lineFor(quick).trimStart().startsWith("200  "), run.out)
-        assertTrue(run.lineFor(failing).trimStart().startsWith("500  "), run.out)
+        assertEquals("200", run.statusOf(quick), run.out)
+        assertEquals("500", run.statusOf(failing), run.out)
         assertTrue(run.lineFor(slow).contains("ERR  timed out after 3s"), run.out)
         assertTrue(run.lineFor(refused).contains("ERR  connection refused"), run.out)
         assertEquals(urls, run.lines.filter { it.startsWith("  ") }.map { it.substringAfterLast(' ') }, "argument order")
@@ -77,10 +86,9 @@ class FetchSampleTest {
 
         assertEquals(0, run.code, run.out)
         assertTrue("finished: 2 of 3" in run.out, run.out)
-        assertTrue(run.lineFor(quick).trimStart().startsWith("200  "), run.out)
-        assertTrue(run.lineFor(failing).trimStart().startsWith("503  "), run.out)
-        assertTrue("still running after 3s: 1 of 3, cancelled:" in run.out, run.out)
-        assertTrue(run.lineFor(slow).contains("still running, cancelled"), run.out)
+        assertEquals("200", run.statusOf(quick), run.out)
+        assertEquals("503", run.statusOf(failing), run.out)
+        run.assertCancelledAfterTheTimeout(slow, total = 3)
         assertTrue("2 answered (1 with an error status), 0 failed, 1 cancelled" in run.out, run.out)
     }
 
@@ -96,9 +104,8 @@ class FetchSampleTest {
         val arrived = run.lines.filter { it.startsWith("[") }
         assertEquals(listOf("[1/3]", "[2/3]"), arrived.map { it.substringBefore(' ') }, run.out)
         assertEquals(setOf(quick, missing), arrived.map { it.substringAfterLast(' ') }.toSet(), run.out)
-        assertTrue(run.lineFor(missing).contains("404  "), run.out)
-        assertTrue("still running after 3s: 1 of 3, cancelled:" in run.out, run.out)
-        assertTrue(run.lineFor(slow).contains("still running, cancelled"), run.out)
+        assertEquals("404", run.statusOf(missing), run.out)
+        run.assertCancelledAfterTheTimeout(slow, total = 3)
     }
 
     @ParameterizedTest
@@ -110,7 +117,7 @@ class FetchSampleTest {
         val run = fetch(command, "--limit", "2", "--request-timeout", "30s", *urlArgs(urls))
 
         assertEquals(0, run.code, run.out)
-        urls.forEach { assertTrue(run.lineFor(it).trimStart().startsWith("200  "), run.out) }
+        urls.forEach { assertEquals("200", run.statusOf(it), run.out) }
         assertEquals(6, server.requests)
         assertEquals(2, server.maxInFlight, run.out)
     }
