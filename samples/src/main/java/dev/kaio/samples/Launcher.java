@@ -23,6 +23,12 @@ public final class Launcher {
                 dev.kaio.samples.echo.EchoServer::run));
         samples.put("chat", new Entry("chat server and terminal client (ch. 8): names, join/leave, broadcast, slow clients dropped",
                 dev.kaio.samples.chat.ChatSample::run));
+        samples.put("fetch", new Entry("concurrent web requests (ch. 4) with the Ktor client: gather, as-completed, wait, a limit",
+                dev.kaio.samples.fetch.FetchSample::run));
+        samples.put("fetch-java", new Entry("the same in Java: the JDK HttpClient through Kaio's Java facade",
+                dev.kaio.samples.fetch.FetchSample::runJava));
+        samples.put("subprocess", new Entry("subprocesses (ch. 13): commands at once with a limit, prefixed output, an interactive program",
+                dev.kaio.samples.subprocess.SubprocessSample::run));
         return samples;
     }
 

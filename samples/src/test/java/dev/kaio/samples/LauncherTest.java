@@ -33,7 +33,9 @@ class LauncherTest {
         Run run = launch();
         assertEquals(0, run.exitCode());
         assertTrue(run.out().contains("Usage: kaio-samples <name>"), run.out());
-        assertTrue(run.out().contains("demo"), run.out());
+        for (String sample : new String[] {"demo", "echo", "chat", "fetch", "fetch-java", "subprocess"}) {
+            assertTrue(run.out().contains("\n  " + sample + " "), sample + " listed in:\n" + run.out());
+        }
     }
 
     @Test
@@ -70,6 +72,24 @@ class LauncherTest {
             Run bad = launch(sample, "--no-such-option");
             assertEquals(2, bad.exitCode(), sample);
         }
+    }
+
+    @Test
+    void fetchExplainsABadOptionValueWithTheUsageAndExitCode2() throws Exception {
+        for (String fetch : new String[] {"fetch", "fetch-java"}) {
+            Run mode = launch(fetch, "--mode", "sideways");
+            assertEquals(2, mode.exitCode());
+            assertTrue(mode.err().contains("--mode must be gather, as-completed or wait: 'sideways'"), mode.err());
+            assertTrue(mode.err().contains("Usage: kaio-samples " + fetch), mode.err());
+            Run url = launch(fetch, "--url", "ftp://example.org/file");
+            assertEquals(2, url.exitCode());
+            assertTrue(url.err().contains("--url expects an http:// or https:// URL with a host"), url.err());
+            assertEquals(2, launch(fetch, "--limit", "0").exitCode());
+            assertEquals(2, launch(fetch, "--timeout", "soon").exitCode());
+        }
+        Run limit = launch("subprocess", "--limit", "none");
+        assertEquals(2, limit.exitCode());
+        assertTrue(limit.err().contains("--limit expects a number: 'none'"), limit.err());
     }
 
     @Test

@@ -3,7 +3,9 @@ package dev.kaio.samples.chat
 import dev.kaio.EventLoop
 import dev.kaio.io.openConnection
 import dev.kaio.samples.cli.Options
+import dev.kaio.samples.cli.RawTerminal
 import dev.kaio.samples.cli.StopRequest
+import dev.kaio.samples.cli.Terminal
 import dev.kaio.samples.cli.UsageException
 import dev.kaio.samples.cli.onSignals
 import dev.kaio.samples.cli.runSample
@@ -11,6 +13,7 @@ import kotlin.concurrent.thread
 import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.channels.trySendBlocking
+import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
 
 /** `kaio-samples chat server|client`: the book's chapter 8 chat. */
@@ -54,19 +57,27 @@ Chat server and terminal client (book ch. 8), with the book's wire protocol.
     /**
      * The terminal client: prints incoming lines; sends each line typed. Standard input is read by
      * a daemon thread of its own (a blocking read cannot be cancelled, and must never hold the loop),
-     * which hands lines to the loop through a channel.
+     * which hands lines to the loop through a channel. At a terminal the input comes a character at
+     * a time and a [ChatScreen] keeps the line being typed below the messages that arrive.
      */
-    private fun client(host: String, port: Int, name: String): Int = EventLoop.run {
+    private fun client(host: String, port: Int, name: String): Int {
+        val raw = if (Terminal.isInteractive) RawTerminal.enter() else null
+        val screen = ChatScreen(System.out, interactive = raw != null)
+        try {
+            return EventLoop.run { chat(host, port, name, screen, raw != null) }
+        } finally {
+            raw?.close()
+        }
+    }
+
+    private suspend fun chat(host: String, port: Int, name: String, screen: ChatScreen, raw: Boolean): Int = coroutineScope {
         val (reader, writer) = openConnection(host, port, timeout = 10.seconds)
         writer.writeLine("CONNECT $name")
         val typed = Channel<String?>(16)
         thread(isDaemon = true, name = "chat-stdin") {
-            val input = System.`in`.bufferedReader()
-            while (true) {
-                val line = input.readLine()
-                if (typed.trySendBlocking(line).isFailure || line == null) break
-            }
+            if (raw) readKeys(screen, typed) else readLines(typed)
         }
+        screen.start()
         val sending = launch {
             while (true) {
                 val line = typed.receive() ?: break
@@ -78,10 +89,30 @@ Chat server and terminal client (book ch. 8), with the book's wire protocol.
         }
         while (true) {
             val line = reader.readLine() ?: break
-            println(line)
+            screen.message(line)
         }
         sending.cancel()
-        println("Disconnected.")
+        screen.finish("Disconnected.")
         0
+    }
+
+    /** Hands each line of standard input to [typed], then null at its end. */
+    private fun readLines(typed: Channel<String?>) {
+        val input = System.`in`.bufferedReader()
+        while (true) {
+            val line = input.readLine()
+            if (typed.trySendBlocking(line).isFailure || line == null) break
+        }
+    }
+
+    /** Feeds each key to [screen]; hands each completed line to [typed], then null at the end. */
+    private fun readKeys(screen: ChatScreen, typed: Channel<String?>) {
+        val input = System.`in`.reader(Charsets.UTF_8)
+        while (true) {
+            val code = input.read()
+            val key = if (code < 0) ChatScreen.Key("", end = true) else screen.type(code.toChar())
+            val line = if (key.end) null else key.line ?: continue
+            if (typed.trySendBlocking(line).isFailure || line == null) break
+        }
     }
 }

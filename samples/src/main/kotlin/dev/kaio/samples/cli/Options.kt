@@ -10,13 +10,22 @@ internal class UsageException(message: String) : Exception(message)
 
 /**
  * A small GNU-style option parser, so the launcher needs no CLI library: `--name value`,
- * `--name=value`, `--help`/`-h`. Options not in [known] are usage errors; positional arguments are
- * kept in [positional].
+ * `--name=value`, `--help`/`-h`. Options not in `known` are usage errors; positional arguments are
+ * kept in [positional]. An option given several times keeps every value ([strings]); the
+ * single-value getters take the last one.
  */
-internal class Options private constructor(private val values: Map<String, String>, val positional: List<String>) {
+internal class Options private constructor(
+    private val all: Map<String, List<String>>,
+    val positional: List<String>,
+) {
+    private val values: Map<String, String> = all.mapValues { it.value.last() }
+
     fun string(name: String, default: String): String = values[name] ?: default
 
     fun stringOrNull(name: String): String? = values[name]
+
+    /** Every value given for a repeatable option, in order; empty when it was not given. */
+    fun strings(name: String): List<String> = all[name].orEmpty()
 
     fun int(name: String, default: Int, range: IntRange = Int.MIN_VALUE..Int.MAX_VALUE): Int {
         val raw = values[name] ?: return default
@@ -36,7 +45,7 @@ internal class Options private constructor(private val values: Map<String, Strin
     companion object {
         /** Parses [args]; returns null when help was asked for (after printing [usage]). */
         fun parse(args: List<String>, known: Set<String>, usage: String, out: PrintStream, maxPositional: Int = 0): Options? {
-            val values = LinkedHashMap<String, String>()
+            val values = LinkedHashMap<String, MutableList<String>>()
             val positional = ArrayList<String>()
             var i = 0
             while (i < args.size) {
@@ -53,7 +62,7 @@ internal class Options private constructor(private val values: Map<String, Strin
                             i++
                             args.getOrNull(i) ?: throw UsageException("--$name needs a value")
                         }
-                        values[name] = value
+                        values.getOrPut(name) { ArrayList() } += value
                     }
                     arg.startsWith("-") && arg.length > 1 -> throw UsageException("unknown option '$arg'")
                     else -> {

@@ -1,0 +1,85 @@
+package dev.kaio.samples.chat
+
+import dev.kaio.samples.cli.Terminal
+import java.io.PrintStream
+
+/**
+ * The chat client's screen, which keeps itself tidy while messages arrive: at a terminal, the line
+ * being typed stays at the bottom, and a message that arrives meanwhile is printed above it (the
+ * typed line is cleared with `\r` and `ESC [K`, the message printed, then the prompt and the typed
+ * text drawn again). Without a terminal (pipes, tests) every message is a plain line and input is
+ * read a line at a time, so no control codes are ever printed.
+ *
+ * At a terminal the keyboard comes one character at a time ([key]; the terminal's echo is off, see
+ * [dev.kaio.samples.cli.RawTerminal]), so the screen knows what is typed and echoes it itself.
+ * Called from the keyboard thread ([key]) and the loop thread ([message]); every method is
+ * synchronized, so the two never write over each other.
+ */
+internal class ChatScreen(private val out: PrintStream, private val interactive: Boolean, private val prompt: String = "> ") {
+    private val typed = StringBuilder()
+    private var escape = false
+
+    /** What a key did: [echo] to print; [line] typed in full (on Enter), or [end] of input. */
+    data class Key(val echo: String, val line: String? = null, val end: Boolean = false)
+
+    /** The text that shows an incoming [message] (see the class comment). */
+    @Synchronized
+    fun render(message: String): String = if (interactive) "${Terminal.CLEAR_LINE}$message\n$prompt$typed" else "$message\n"
+
+    /** Prints an incoming [message]. */
+    @Synchronized
+    fun message(message: String) = print(render(message))
+
+    /** Prints the prompt (at a terminal only). */
+    @Synchronized
+    fun start() {
+        if (interactive) print(prompt)
+    }
+
+    /** Prints a last [message] on a line of its own, the typed text left behind. */
+    @Synchronized
+    fun finish(message: String) = print(if (interactive) "${Terminal.CLEAR_LINE}$message\n" else "$message\n")
+
+    /**
+     * Handles one character typed at a terminal: printable ones are added, Backspace removes the
+     * last, Enter completes the line (a blank one is dropped), Ctrl-D on an empty line ends the
+     * input; escape sequences (arrow keys) and other control characters are ignored.
+     */
+    @Synchronized
+    fun key(char: Char): Key {
+        if (escape) {
+            escape = char == '[' || char == ';' || char.isDigit() // the sequence goes on until its final letter
+            return Key("")
+        }
+        return when (char) {
+            '\n', '\r' -> {
+                val line = typed.toString()
+                typed.setLength(0)
+                Key("\n$prompt", line.takeIf { it.isNotBlank() })
+            }
+            '\u007f', '\b' -> if (typed.isEmpty()) Key("") else {
+                typed.setLength(typed.length - 1)
+                Key("\b \b")
+            }
+            '\u0004' -> if (typed.isEmpty()) Key("", end = true) else Key("")
+            '\u001b' -> {
+                escape = true
+                Key("")
+            }
+            else -> if (char < ' ') Key("") else {
+                typed.append(char)
+                Key(char.toString())
+            }
+        }
+    }
+
+    /** [key], printing its echo; returns what it did. */
+    @Synchronized
+    fun type(char: Char): Key = key(char).also { print(it.echo) }
+
+    private fun print(text: String) {
+        if (text.isEmpty()) return
+        out.print(text)
+        out.flush()
+    }
+}

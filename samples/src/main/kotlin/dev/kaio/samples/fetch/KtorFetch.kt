@@ -1,0 +1,97 @@
+package dev.kaio.samples.fetch
+
+import dev.kaio.DeadlineExceededException
+import dev.kaio.ReturnWhen
+import dev.kaio.asCompletedTasks
+import dev.kaio.gatherSettled
+import dev.kaio.spawn
+import dev.kaio.sync.Semaphore
+import dev.kaio.sync.withPermit
+import dev.kaio.wait
+import io.ktor.client.HttpClient
+import io.ktor.client.engine.cio.CIO
+import io.ktor.client.plugins.HttpTimeout
+import io.ktor.client.request.get
+import io.ktor.client.statement.bodyAsBytes
+import kotlin.time.toKotlinDuration
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Deferred
+import kotlinx.coroutines.ExperimentalCoroutinesApi
+import kotlinx.coroutines.supervisorScope
+
+/**
+ * `fetch` in Kotlin: the Ktor client (CIO engine) with Kaio's `gatherSettled`, `asCompletedTasks`
+ * and `wait`, and a [Semaphore] as the concurrency limit.
+ *
+ * Every request is bounded by the request timeout (Ktor's `HttpTimeout`: connect, socket and the
+ * whole request), so a slow URL ends as `timed out`, never hangs. Cancelling a task cancels its
+ * request.
+ */
+internal class KtorFetch(private val config: FetchConfig, private val report: FetchReport) {
+    private val permits = Semaphore(config.limit)
+
+    suspend fun run() {
+        val requestTimeout = config.requestTimeout.toMillis()
+        HttpClient(CIO) {
+            expectSuccess = false // a 500 is an answer to report, not an exception
+            install(HttpTimeout) {
+                requestTimeoutMillis = requestTimeout
+                connectTimeoutMillis = requestTimeout
+                socketTimeoutMillis = requestTimeout
+            }
+        }.use { client ->
+            report.header("Kotlin, Ktor client")
+            when (config.mode) {
+                FetchMode.GATHER -> gather(client)
+                FetchMode.AS_COMPLETED -> asCompleted(client)
+                FetchMode.WAIT -> waitWithTimeout(client)
+            }
+            report.summary()
+        }
+    }
+
+    private suspend fun fetch(client: HttpClient, url: String): FetchAnswer = permits.withPermit {
+        val response = client.get(url)
+        val body = response.bodyAsBytes()
+        FetchAnswer(response.status.value, body.size, report.elapsedMillis())
+    }
+
+    /** All at once; a failing URL does not cancel the others; lines in argument order. */
+    private suspend fun gather(client: HttpClient) {
+        val outcomes = gatherSettled(config.urls.map<String, suspend CoroutineScope.() -> FetchAnswer> { url -> { fetch(client, url) } })
+        config.urls.zip(outcomes).forEach { (url, outcome) ->
+            report.print(report.line(url, outcome.getOrNull(), outcome.exceptionOrNull()))
+        }
+    }
+
+    /** Each URL's line as it finishes; at the timeout, the URLs still running are cancelled. */
+    private suspend fun asCompleted(client: HttpClient) = supervisorScope {
+        val tasks = config.urls.map { url -> spawn(url) { fetch(client, url) } }
+        try {
+            asCompletedTasks(tasks, config.timeout.toKotlinDuration()).collect { task -> report.completed(lineOf(tasks, task)) }
+        } catch (timedOut: DeadlineExceededException) {
+            cancelPending(tasks)
+        }
+    }
+
+    /** Waits up to the timeout, then prints the finished URLs in argument order and cancels the rest. */
+    private suspend fun waitWithTimeout(client: HttpClient) = supervisorScope {
+        val tasks = config.urls.map { url -> spawn(url) { fetch(client, url) } }
+        val (done, _) = wait(tasks, ReturnWhen.ALL_COMPLETED, config.timeout.toKotlinDuration())
+        report.print("finished: ${done.size} of ${tasks.size}")
+        tasks.filter { it in done }.forEach { report.print(lineOf(tasks, it)) }
+        cancelPending(tasks)
+    }
+
+    private fun cancelPending(tasks: List<Deferred<FetchAnswer>>) {
+        val pending = tasks.filter { !it.isCompleted }
+        report.pending(pending.map { config.urls[tasks.indexOf(it)] })
+        pending.forEach { it.cancel() }
+    }
+
+    @OptIn(ExperimentalCoroutinesApi::class)
+    private fun lineOf(tasks: List<Deferred<FetchAnswer>>, task: Deferred<FetchAnswer>): String {
+        val failure = task.getCompletionExceptionOrNull()
+        return report.line(config.urls[tasks.indexOf(task)], if (failure == null) task.getCompleted() else null, failure)
+    }
+}
