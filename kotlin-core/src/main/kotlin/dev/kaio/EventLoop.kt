@@ -3,12 +3,15 @@ package dev.kaio
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.CompletionException
 import java.util.concurrent.atomic.AtomicInteger
-import kotlin.coroutines.EmptyCoroutineContext
+import kotlin.coroutines.ContinuationInterceptor
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.CancellationException
 import dev.kaio.debug.SlowStepDetector
+import dev.kaio.debug.TaskDump
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
@@ -68,11 +71,19 @@ public object EventLoop {
         // kotlinx has, running on a thread of its own.
         val callerValues = ContextValues.forNewTask() // main starts from the caller's context variables, as in asyncio.run
         val loop = Thread({
-            val context = CoroutineName("main") + callerValues + (if (debug) SlowStepDetector(SLOW_STEP_THRESHOLD) else EmptyCoroutineContext)
+            val context = CoroutineName("main") + callerValues
             try {
                 outcome.complete(runBlocking(context) {
                     mainJob.complete(coroutineContext.job)
-                    runLoop(ownsThread = true, main)
+                    if (!debug) return@runBlocking runLoop(ownsThread = true, main)
+                    // debug mode: every step on the loop's own dispatcher is watched
+                    val loopDispatcher = coroutineContext[ContinuationInterceptor] as CoroutineDispatcher
+                    TaskDump.install()
+                    try {
+                        withContext(SlowStepDetector(SLOW_STEP_THRESHOLD).wrap(loopDispatcher)) { runLoop(ownsThread = true, main) }
+                    } finally {
+                        TaskDump.uninstall()
+                    }
                 })
             } catch (failure: Throwable) {
                 outcome.completeExceptionally(failure)
