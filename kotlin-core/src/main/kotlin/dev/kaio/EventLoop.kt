@@ -12,6 +12,7 @@ import dev.kaio.debug.SlowStepDetector
 import dev.kaio.debug.TaskDump
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.withContext
+import org.slf4j.LoggerFactory
 import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
@@ -41,7 +42,15 @@ import kotlinx.coroutines.runBlocking
  * thread longer than [SLOW_STEP_THRESHOLD] (100 ms, asyncio's `slow_callback_duration`) is logged
  * as a warning through SLF4J, with the task's name, the duration and the stack of the loop thread
  * sampled while the step was still blocking it (see [dev.kaio.debug.SlowStepDetector], which can
- * be installed on any dispatcher).
+ * wrap any dispatcher; here it wraps the loop's). The task dump ([dev.kaio.debug.TaskDump]) is
+ * installed for the life of the loop, so `TaskDump.capture()` lists every task created in it; this
+ * attaches kotlinx-coroutines-debug's ByteBuddy agent (on JDK 21+, start the JVM with
+ * `-XX:+EnableDynamicAgentLoading` to avoid the JVM's warning) and records every task's steps, so
+ * debug mode is slower.
+ *
+ * **Failures nobody retrieved** (asyncio's "Task exception was never retrieved"), in any mode: a
+ * task started from Java with `Tasks.spawn` that failed, and whose future nobody read, is logged
+ * as a warning when the loop ends (the rule is in `dev.kaio.interop.UnretrievedFailures`).
  *
  * Calling `run` from inside a loop is allowed and starts a second, independent loop (asyncio
  * forbids it; on the JVM the caller's thread simply blocks) — but blocking a loop thread stalls
@@ -78,11 +87,13 @@ public object EventLoop {
                     if (!debug) return@runBlocking runLoop(ownsThread = true, main)
                     // debug mode: every step on the loop's own dispatcher is watched
                     val loopDispatcher = coroutineContext[ContinuationInterceptor] as CoroutineDispatcher
-                    TaskDump.install()
+                    // a JVM that refuses agents still gets the rest of debug mode
+                    val dump = runCatching { TaskDump.install() }
+                        .onFailure { LoggerFactory.getLogger(EventLoop::class.java).warn("Debug mode runs without a task dump", it) }
                     try {
                         withContext(SlowStepDetector(SLOW_STEP_THRESHOLD).wrap(loopDispatcher)) { runLoop(ownsThread = true, main) }
                     } finally {
-                        TaskDump.uninstall()
+                        if (dump.isSuccess) TaskDump.uninstall()
                     }
                 })
             } catch (failure: Throwable) {

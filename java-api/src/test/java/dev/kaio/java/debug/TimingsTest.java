@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kaio.debug.TimingStats;
 import dev.kaio.java.EventLoop;
+import dev.kaio.java.Tasks;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -42,8 +44,8 @@ class TimingsTest {
         // the loop awaits every task it started before run returns: the cancelled one is recorded by then
         EventLoop.run(() -> {
             CompletableFuture<String> timed = Timings.timed("java-cancelled", () -> never);
-            timed.cancel(true);
-            return CompletableFuture.completedFuture(null);
+            // one loop turn later the timed task waits on `never`: cancel it there
+            return Tasks.sleep(Duration.ZERO).thenApply(ignored -> timed.cancel(true));
         });
         assertTrue(never.isCancelled());
         TimingStats stats = Timings.stats("java-cancelled");
