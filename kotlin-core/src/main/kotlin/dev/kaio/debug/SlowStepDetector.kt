@@ -19,16 +19,16 @@ import org.slf4j.LoggerFactory
  * The detector wraps a dispatcher: every Runnable that kotlinx dispatches is one step of a task
  * (from a resume to the next suspension), so the wrapper runs it inside a `Step` that marks the
  * thread's `Slot` busy. Each thread that runs a step has one `Slot` (a thread-local, registered
- * once in a global set). Entering a step writes the start time and the task's context into the
- * slot; leaving it clears them: two clock reads, a thread-local read, a few field writes and one
- * small allocation (the `Step`) per step. Nothing is added to the coroutine context, so kotlinx
+ * once in a global set). Entering a step writes a new step number and the task's context into the
+ * slot; leaving it marks the slot idle: a thread-local read, a few field writes and one small
+ * allocation (the `Step`) per step, and no clock read: the watchdog times steps by its ticks. Nothing is added to the coroutine context, so kotlinx
  * pays nothing extra on resume (a ThreadContextElement, the first design, cost 1.5x on a
  * yield-heavy benchmark).
  *
- *   idle (start = 0) --step begins--> running(start = nanoTime) --step ends--> idle
+ *   idle (n, 0) --step begins--> running (n + 1, RUNNING) --step ends--> idle (n + 1, 0)
  *                                        |
- *                        watchdog sees now - start > threshold, once per start:
- *                        samples thread.stackTrace, re-checks start, reports "blocking"
+ *                 watchdog has seen this state for longer than threshold, once per step:
+ *                 samples thread.stackTrace, re-checks the state, reports "blocking"
  *
  * One daemon watchdog thread for the JVM wakes every [SlowStepDetector.WATCHDOG_TICK] while any slot
  * exists and samples only the steps that are over their threshold, so the stack it reports is the
@@ -77,13 +77,15 @@ public fun interface SlowStepListener {
  * dispatcher that runs some resumes in place (`isDispatchNeeded` false, such as
  * `Dispatchers.Unconfined`) runs those steps unwatched.
  *
- * **Cost.** Per step: two `System.nanoTime()` calls, a thread-local read, a few field writes and
- * one small object; the watchdog thread wakes every [WATCHDOG_TICK] and reads one slot per thread
- * that ever ran a watched step. Cheap enough to leave on; see `benchmarks/README.md` for figures.
+ * **Cost.** Per step: a thread-local read, a few field writes and one small object, no clock
+ * read; the watchdog thread wakes every [WATCHDOG_TICK] and reads one slot per thread that ever
+ * ran a watched step. Cheap enough to leave on; see `benchmarks/README.md` for figures.
  *
- * **Accuracy.** The stack is sampled between [threshold] and [threshold] + [WATCHDOG_TICK] into
- * the step. Steps are per thread: a step that blocks inside `runBlocking` on a watched dispatcher
- * reports the inner steps as its own.
+ * **Accuracy.** Steps are timed by the watchdog's ticks: a step is reported once the watchdog has
+ * seen it running for longer than [threshold], so every step longer than [threshold] +
+ * [WATCHDOG_TICK] is reported (a shorter one over [threshold] may not be), with the stack sampled
+ * at that moment; reported durations are at most one [WATCHDOG_TICK] above the true one. A step
+ * that runs a nested loop (`runBlocking`) on a watched dispatcher is timed afresh after it.
  *
  * **Failures** of the listener are swallowed, so a faulty listener never breaks the watched task.
  *
