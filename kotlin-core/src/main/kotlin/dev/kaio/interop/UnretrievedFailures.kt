@@ -8,8 +8,8 @@ import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.Job
 import org.slf4j.LoggerFactory
 
-/*
- * Overview: asyncio's "Task exception was never retrieved", for tasks nobody is bound to watch.
+/**
+ * asyncio's "Task exception was never retrieved", for tasks nobody is bound to watch.
  *
  * Which tasks. With structured concurrency most failures cannot be lost: a child's failure cancels
  * its parent (and so reaches whoever awaits the parent), `launch` failures in a supervisor go to
