@@ -1,19 +1,24 @@
 package dev.kaio
 
+import dev.kaio.debug.SlowStepDetector
+import dev.kaio.debug.TaskDump
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.CompletionException
 import java.util.concurrent.atomic.AtomicInteger
+import kotlin.coroutines.ContinuationInterceptor
 import kotlin.coroutines.EmptyCoroutineContext
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.CancellationException
-import dev.kaio.debug.SlowStepDetector
+import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.job
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withContext
+import org.slf4j.LoggerFactory
 
 /**
  * asyncio's `asyncio.run`: runs a main task on one dedicated thread, the loop, and returns its
@@ -38,8 +43,16 @@ import kotlinx.coroutines.runBlocking
  * thread longer than [SLOW_STEP_THRESHOLD] (100 ms, asyncio's `slow_callback_duration`) is logged
  * as a warning through SLF4J, with the task's name, the duration and the stack of the loop thread
  * sampled while the step was still blocking it (see [dev.kaio.debug.SlowStepDetector], which can
- * be installed on any dispatcher). In debug mode the main task is also named `main` (tasks it
- * spawns without a name inherit it); outside debug mode tasks carry only the names given to them.
+ * wrap any dispatcher; here it wraps the loop's). The task dump ([dev.kaio.debug.TaskDump]) is
+ * installed for the life of the loop, so `TaskDump.capture()` lists every task created in it; this
+ * attaches kotlinx-coroutines-debug's ByteBuddy agent (on JDK 21+, start the JVM with
+ * `-XX:+EnableDynamicAgentLoading` to avoid the JVM's warning) and records every task's steps, so
+ * debug mode is slower. In debug mode the main task is also named `main` (tasks it spawns without
+ * a name inherit it); outside debug mode tasks carry only the names given to them.
+ *
+ * **Failures nobody retrieved** (asyncio's "Task exception was never retrieved"), in any mode: a
+ * task started from Java with `Tasks.spawn` that failed, and whose future nobody read, is logged
+ * as a warning when the loop ends (the rule is in `dev.kaio.interop.UnretrievedFailures`).
  *
  * Calling `run` from inside a loop is allowed and starts a second, independent loop (asyncio
  * forbids it; on the JVM the caller's thread simply blocks) — but blocking a loop thread stalls
@@ -70,14 +83,22 @@ public object EventLoop {
         val callerValues = ContextValues.forNewTask() // main starts from the caller's context variables, as in asyncio.run
         val loop = Thread({
             // Every element of the loop's context is inherited by every task and folded over on
-            // each task start, so the main task carries its name only in debug mode, where the
-            // detector's warnings use it.
-            val context = callerValues +
-                (if (debug) CoroutineName("main") + SlowStepDetector(SLOW_STEP_THRESHOLD) else EmptyCoroutineContext)
+            // each task start, so the main task carries its name only in debug mode.
+            val context = callerValues + (if (debug) CoroutineName("main") else EmptyCoroutineContext)
             try {
                 outcome.complete(runBlocking(context) {
                     mainJob.complete(coroutineContext.job)
-                    runLoop(ownsThread = true, main)
+                    if (!debug) return@runBlocking runLoop(ownsThread = true, main)
+                    // debug mode: every step on the loop's own dispatcher is watched
+                    val loopDispatcher = coroutineContext[ContinuationInterceptor] as CoroutineDispatcher
+                    // a JVM that refuses agents still gets the rest of debug mode
+                    val dump = runCatching { TaskDump.install() }
+                        .onFailure { LoggerFactory.getLogger(EventLoop::class.java).warn("Debug mode runs without a task dump", it) }
+                    try {
+                        withContext(SlowStepDetector(SLOW_STEP_THRESHOLD).wrap(loopDispatcher)) { runLoop(ownsThread = true, main) }
+                    } finally {
+                        if (dump.isSuccess) TaskDump.uninstall()
+                    }
                 })
             } catch (failure: Throwable) {
                 outcome.completeExceptionally(failure)

@@ -70,8 +70,13 @@ public suspend fun <T, R> parallelMap(
 
 /**
  * MapReduce over [chunks]: applies [map] to every chunk in parallel (as [parallelMap], on every
- * core), then combines the results with [reduce], left to right in the order of [chunks], so
- * [reduce] needs to be associative but not commutative.
+ * core), then combines the results with [reduce] in the order of [chunks], so [reduce] needs to be
+ * associative but not commutative.
+ *
+ * **Reduction** is a tree, in parallel too: neighbours are combined pairwise (`r0+r1`, `r2+r3`, …),
+ * then the pairs' results pairwise, until one is left; so `chunks.size - 1` calls, at most
+ * [concurrency] at once, each result passed to [reduce] exactly once (it may update and return its
+ * first argument). A sequential left-to-right reduce would leave all but one core idle at the end.
  *
  * **Progress.** [progress], if given, is called once per mapped chunk with the number of chunks
  * mapped so far (1, 2, …, `chunks.size`, in that order). Calls are serialized, but come from the
@@ -99,5 +104,12 @@ public suspend fun <C, R> mapReduce(
         if (progress != null) synchronized(lock) { progress(++done) }
         result
     }
-    return withContext(context) { mapped.reduce(reduce) }
+    var level = mapped
+    while (level.size > 1) {
+        val below = level
+        level = parallelMap(List((below.size + 1) / 2) { it }, concurrency, context) { pair ->
+            if (2 * pair + 1 < below.size) reduce(below[2 * pair], below[2 * pair + 1]) else below[2 * pair]
+        }
+    }
+    return level.single()
 }

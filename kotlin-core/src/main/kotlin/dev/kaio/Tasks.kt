@@ -18,6 +18,11 @@ import kotlinx.coroutines.yield
  * The task is scheduled, not run at once: it starts when the dispatcher next runs it. Cancelling
  * this scope cancels the task; the task's failure cancels this scope (structured concurrency),
  * unless the scope is a supervisor. Await the result with [Deferred.await].
+ *
+ * On a supervisor, a failure is kept only in the returned [Deferred]: Kaio does not warn when
+ * nobody awaits it (it cannot observe kotlinx's `await`), unlike the Java facade's `Tasks.spawn`
+ * (see `dev.kaio.interop.UnretrievedFailures`). Await it, or use `launch` with a
+ * `CoroutineExceptionHandler`, or a [taskGroup].
  */
 public fun <T> CoroutineScope.spawn(name: String? = null, block: suspend CoroutineScope.() -> T): Deferred<T> =
     async(if (name == null) EmptyCoroutineContext else CoroutineName(name), block = block)

@@ -105,6 +105,23 @@ class ParallelTest {
     }
 
     @Test
+    fun `mapReduce reduces as a tree, each result once, chunks minus one calls, in parallel`() = runBlocking {
+        val calls = java.util.concurrent.atomic.AtomicInteger()
+        val bothReducing = java.util.concurrent.CountDownLatch(2)
+        // the first round has two pairs: with two workers they run at the same time
+        val total = mapReduce(listOf(1, 2, 3, 4), map = { mutableListOf(it) }, concurrency = 2, reduce = { a, b ->
+            if (calls.incrementAndGet() <= 2) {
+                bothReducing.countDown()
+                check(bothReducing.await(10, java.util.concurrent.TimeUnit.SECONDS)) { "the first two reductions did not overlap" }
+            }
+            a.apply { addAll(b) }
+        })
+        assertEquals(listOf(1, 2, 3, 4), total)
+        assertEquals(3, calls.get())
+        assertEquals("1,2,3,4,5", mapReduce((1..5).map { "$it" }, map = { it }, reduce = { a, b -> "$a,$b" }))
+    }
+
+    @Test
     fun `mapReduce of no chunks is a clear error`() = runTest {
         val e = assertFailsWith<IllegalArgumentException> { mapReduce(emptyList<String>(), { it }, { a, _ -> a }) }
         assertEquals("mapReduce needs at least one chunk, got none", e.message)

@@ -34,8 +34,11 @@ public final class EventLoop {
     }
 
     /**
-     * Like {@link #run(Supplier)}; with {@code debug} on, a step of a task that holds the loop
-     * thread for more than 100 ms is logged as a warning through SLF4J, as asyncio's debug mode does.
+     * Like {@link #run(Supplier)}; with {@code debug} on, as asyncio's debug mode: a step of a task
+     * that holds the loop thread for more than 100 ms is logged as a warning through SLF4J, with
+     * the stack of the loop thread sampled while it blocks; and the task dump
+     * ({@link dev.kaio.java.debug.TaskDump}) is installed for the life of the loop (on JDK 21+,
+     * start the JVM with {@code -XX:+EnableDynamicAgentLoading} to avoid the JVM's agent warning).
      */
     public static <T> T run(boolean debug, Supplier<? extends CompletionStage<T>> main) throws Exception {
         return TaskInterop.runLoop(debug, Objects.requireNonNull(main, "main"));

@@ -50,6 +50,14 @@ public final class Tasks {
      * Starts {@code task} as a new task, asyncio's {@code create_task}. It is scheduled, not run on
      * the calling thread.
      *
+     * <p><b>Failure nobody retrieves.</b> As in asyncio ("Task exception was never retrieved"):
+     * inside an {@link EventLoop}, if the task fails (not a cancellation) and nobody reads the
+     * failure from the returned future (no {@code get}, {@code join}, {@code getNow}, and no
+     * dependent stage such as {@code whenComplete}, {@code handle}, {@code exceptionally} or
+     * {@code thenApply}, before or after the failure), a warning with the task's name and
+     * exception is logged through SLF4J when the loop ends. Tasks spawned outside a loop are not
+     * checked.
+     *
      * @return a future of the task's result; cancelling it cancels the task
      */
     public static <T> CompletableFuture<T> spawn(Supplier<? extends CompletionStage<T>> task) {

@@ -9,6 +9,8 @@ import kotlin.test.assertFailsWith
 import kotlin.test.assertTrue
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.milliseconds
+import kotlin.coroutines.ContinuationInterceptor
+import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
@@ -30,11 +32,31 @@ class SlowStepDetectorTest {
     @Test
     fun `a step blocked in Thread sleep is reported while it blocks, naming the blocking frame`() {
         val recorder = Recorder()
-        runBlocking(Dispatchers.Default + SlowStepDetector(100.milliseconds, recorder) + CoroutineName("sleeper")) {
+        runBlocking(SlowStepDetector(100.milliseconds, recorder).wrap(Dispatchers.Default) + CoroutineName("sleeper")) {
             delay(1)
             Thread.sleep(300)
         }
         assertTrue(recorder.finished.await(10, TimeUnit.SECONDS))
+        assertSleepReported(recorder)
+    }
+
+    @Test
+    fun `on runBlocking's loop, a step resumed by the loop's own timer is watched too`() {
+        val recorder = Recorder()
+        runBlocking {
+            val loop = coroutineContext[ContinuationInterceptor] as CoroutineDispatcher
+            withContext(SlowStepDetector(100.milliseconds, recorder).wrap(loop)) {
+                launch(CoroutineName("sleeper")) {
+                    delay(1) // scheduled on the loop's timer, which resumes through the wrapper
+                    Thread.sleep(300)
+                }
+            }
+        }
+        assertTrue(recorder.finished.await(10, TimeUnit.SECONDS))
+        assertSleepReported(recorder)
+    }
+
+    private fun assertSleepReported(recorder: Recorder) {
         val whileBlocked = recorder.steps.single { !it.finished }
         assertEquals("sleeper", whileBlocked.taskName)
         assertTrue(whileBlocked.duration >= 100.milliseconds, "${whileBlocked.duration}")
@@ -49,9 +71,14 @@ class SlowStepDetectorTest {
     @Test
     fun `a task that suspends in delay is never reported`() {
         val recorder = Recorder()
-        runBlocking(SlowStepDetector(100.milliseconds, recorder)) {
-            launch(Dispatchers.IO + CoroutineName("polite")) { delay(300) }
-            withContext(Dispatchers.Default) { delay(300) }
+        val detector = SlowStepDetector(100.milliseconds, recorder)
+        runBlocking {
+            val loop = coroutineContext[ContinuationInterceptor] as CoroutineDispatcher
+            withContext(detector.wrap(loop)) {
+                launch(CoroutineName("polite")) { delay(300) }
+                launch(detector.wrap(Dispatchers.IO) + CoroutineName("polite on IO")) { delay(300) }
+                withContext(detector.wrap(Dispatchers.Default)) { delay(300) }
+            }
         }
         assertEquals(emptyList(), recorder.steps.toList())
     }

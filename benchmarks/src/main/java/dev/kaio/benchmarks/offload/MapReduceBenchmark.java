@@ -14,7 +14,9 @@ import org.openjdk.jmh.annotations.State;
 /**
  * Word counting over a generated text with Kaio's {@code mapReduce} on {@code Dispatchers.Default}:
  * {@code concurrency = 1} (one map call at a time, the same code on one thread) against
- * {@code concurrency = 2} (every core of the 2-core machine). Time per operation is one full count.
+ * {@code concurrency = 2} (every core of the 2-core machine), counting into a {@code HashMap}
+ * ({@code compact = false}) or into {@link WordCounts} ({@code compact = true}). Time per
+ * operation is one full count.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -26,6 +28,9 @@ public class MapReduceBenchmark {
     @Param({"1", "2"})
     public int concurrency;
 
+    @Param({"false", "true"})
+    public boolean compact;
+
     private List<String> chunks;
 
     @Setup
@@ -35,6 +40,6 @@ public class MapReduceBenchmark {
 
     @Benchmark
     public int wordCount() {
-        return WordCountWorkloads.kaioMapReduce(chunks, concurrency);
+        return WordCountWorkloads.kaioMapReduce(chunks, concurrency, compact);
     }
 }

@@ -10,9 +10,9 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The cost of {@code SlowStepDetector} when nothing is slow: spawn and gather 10,000 tasks that
- * each yield once (two steps per task) on one thread, with and without the detector installed,
- * and with and without context variables.
+ * The cost of {@code SlowStepDetector} when nothing is slow, on the task benchmark of the
+ * foundation issue (the Kotlin workload of {@code tasks.GatherBenchmark}): spawn and gather 10,000
+ * no-op tasks on one thread, with and without the detector wrapping the loop's dispatcher.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -21,15 +21,13 @@ public class SlowStepOverheadBenchmark {
     @Param("10000")
     public int tasks;
 
-    @Param({"false", "true"})
-    public boolean detect;
-
-    /** With a ContextVar element too, as in EventLoop.run, where both are thread-context elements. */
-    @Param({"false", "true"})
-    public boolean contextVars;
+    @Benchmark
+    public int withoutDetector() {
+        return SlowStepWorkloads.withoutDetector(tasks);
+    }
 
     @Benchmark
-    public int gather() {
-        return SlowStepWorkloads.gather(tasks, detect, contextVars);
+    public int withDetector() {
+        return SlowStepWorkloads.withDetector(tasks);
     }
 }
