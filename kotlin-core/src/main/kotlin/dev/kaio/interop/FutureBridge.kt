@@ -24,6 +24,7 @@ import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Deferred
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.ExperimentalCoroutinesApi
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.asExecutor
@@ -55,10 +56,17 @@ public open class KaioFuture<T>(private val executor: Executor) : CompletableFut
     override fun <U> newIncompleteFuture(): CompletableFuture<U> = KaioFuture(executor)
 }
 
+/** A future with a Kaio task behind it: a cancelled waiter waits for that task to finish (see [awaitOwned]). */
+internal interface TaskBackedFuture {
+    val backingTask: Job?
+}
+
 /** A future mirroring one coroutine; completing it from outside cancels the coroutine. */
-private class CoroutineFuture<T>(executor: Executor) : KaioFuture<T>(executor) {
+private class CoroutineFuture<T>(executor: Executor) : KaioFuture<T>(executor), TaskBackedFuture {
     @Volatile
     var task: Deferred<T>? = null
+
+    override val backingTask: Job? get() = task
 
     fun completeFromTask(value: T): Boolean = super.complete(value)
     fun failFromTask(exception: Throwable): Boolean = super.completeExceptionally(exception)
@@ -151,7 +159,7 @@ public suspend fun <T> CompletionStage<T>.awaitBorrowed(): T {
 
 @OptIn(ExperimentalCoroutinesApi::class)
 private suspend fun <T> CompletionStage<T>.awaitOwnedStage(): T {
-    val coroutine = (this as? CoroutineFuture<T>)?.task ?: return awaitAnyStage(cancelOnCancellation = true)
+    val coroutine = (this as? TaskBackedFuture)?.backingTask ?: return awaitAnyStage(cancelOnCancellation = true)
     // A stage made by Kaio has a coroutine behind it: when the waiter is cancelled, wait for that
     // coroutine to finish too, so gather and task groups built from Java suppliers wait for their
     // children's cleanup (structured, as in Kotlin) and see a failure thrown during it.
@@ -160,7 +168,7 @@ private suspend fun <T> CompletionStage<T>.awaitOwnedStage(): T {
     } catch (cancelled: CancellationException) {
         coroutine.cancel()
         withContext(NonCancellable) { coroutine.join() }
-        val failure = coroutine.getCompletionExceptionOrNull()
+        val failure = if (coroutine is Deferred<*>) coroutine.getCompletionExceptionOrNull() else null
         if (failure != null && failure !is CancellationException) throw failure
         throw cancelled
     }

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory
  * `resultNow`/`exceptionNow` (JDK 19+) or `allOf` applied after the failure seen as retrieval.
  *
  * How. `Tasks.spawn` returns a `WatchedFuture` that mirrors the task's own future (completion one
- * way, completion/cancellation from outside the other way) and notes every retrieval.
+ * way, completion/cancellation from outside the other way) and notes every retrieval; like the
+ * task's own future it is a [TaskBackedFuture], so awaiting it keeps structured cancellation.
  */
 internal object UnretrievedFailures {
     private val log = LoggerFactory.getLogger(UnretrievedFailures::class.java)
@@ -67,9 +68,13 @@ internal object UnretrievedFailures {
 }
 
 /** Mirrors [task]; every way of reading its outcome sets [retrieved]. */
-private class WatchedFuture<T>(private val task: CompletableFuture<T>) : KaioFuture<T>(task.defaultExecutor()) {
+private class WatchedFuture<T>(private val task: CompletableFuture<T>) :
+    KaioFuture<T>(task.defaultExecutor()), TaskBackedFuture {
     @Volatile
     var retrieved = false
+
+    // A task awaiting this future and cancelled still waits for the spawned task's cleanup.
+    override val backingTask: Job? get() = (task as? TaskBackedFuture)?.backingTask
 
     fun completeFromTask(value: T) = super.complete(value)
     fun failFromTask(failure: Throwable) = super.completeExceptionally(failure)

@@ -11,6 +11,12 @@ import kotlin.test.assertEquals
 import kotlin.test.assertSame
 import kotlin.test.assertTrue
 import kotlin.test.fail
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.awaitCancellation
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.yield
 
 /** The "exception was never retrieved" warning for facade tasks; the loop's end is the trigger. */
@@ -106,6 +112,31 @@ class UnretrievedFailuresTest {
             assertEquals(7, task.join())
             val value = TaskInterop.spawn("value") { CompletableFuture.completedFuture(5) }
             assertEquals(5, value.awaitBorrowed())
+        }
+        assertEquals(emptyList(), reports.toList())
+    }
+
+    @Test
+    fun `a task cancelled while it awaits a spawned task waits for that task's cleanup`() {
+        EventLoop.run {
+            val cleanupDone = CompletableFuture<Unit>()
+            var started = false
+            val child = TaskInterop.spawn("child") {
+                launchFuture {
+                    started = true
+                    try {
+                        awaitCancellation()
+                    } finally {
+                        withContext(NonCancellable) { delay(50) } // a cleanup that takes a while
+                        cleanupDone.complete(Unit)
+                    }
+                }
+            }
+            val waiter = launch { child.awaitOwned() }
+            yieldUntil { started }
+            waiter.cancelAndJoin()
+            assertTrue(cleanupDone.isDone, "the waiter finished before the spawned task's finally block")
+            assertTrue(child.isCancelled)
         }
         assertEquals(emptyList(), reports.toList())
     }
