@@ -11,6 +11,7 @@ import dev.kaio.queue.QueueImpl
 import dev.kaio.queue.QueueShutdownException
 import dev.kaio.sync.FutureWaiter
 import java.util.concurrent.CompletableFuture
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.job
 
 /*
@@ -30,19 +31,22 @@ private fun nullItem(): NullPointerException = NullPointerException("AsyncQueue 
 @InternalKaioApi
 public fun <E : Any> queuePut(queue: AsyncQueue<E>, item: E?): CompletableFuture<Void?> {
     if (item == null) throw nullItem()
+    if (queue is QueueImpl<E> && !ContextValues.inUse) {
+        // One monitor pass: the waiter is made up front and its future is returned either way.
+        val scope = ownerScopeOnThisThread()
+        val future = KaioFuture<Void?>(executorOf(scope.coroutineContext))
+        val waiter = FutureWaiter<Unit, Void?>(item, future, future.defaultExecutor(), { null }, { queue.withdraw(item) })
+        try {
+            if (queue.putOrLink(item, waiter)) future.complete(null) else cancelWithLoop(scope, future)
+        } catch (e: QueueShutdownException) {
+            future.completeExceptionally(e)
+        }
+        return future
+    }
     try {
         if (queue.tryPut(item)) return completedKaioFuture(null)
     } catch (e: QueueShutdownException) {
         return failedKaioFuture(e)
-    }
-    if (queue is QueueImpl<E> && !ContextValues.inUse) {
-        val future = waitFuture<Void?>()
-        val waiter = FutureWaiter<Unit, Void?>(item, future, future.defaultExecutor(), { null }, { queue.withdraw(item) })
-        return try {
-            if (queue.putOrLink(item, waiter)) completedKaioFuture(null) else future
-        } catch (e: QueueShutdownException) {
-            failedKaioFuture(e)
-        }
     }
     return launchUndoable({ (queue as? QueueImpl<E>)?.withdraw(item) }) {
         queue.put(item)
@@ -60,37 +64,36 @@ public fun <E : Any> queueTryPut(queue: AsyncQueue<E>, item: E?): Boolean {
 /** Gets the next item; cancelling the future withdraws a waiting get. */
 @InternalKaioApi
 public fun <E : Any> queueGet(queue: AsyncQueue<E>): CompletableFuture<E> {
+    if (queue is QueueImpl<E> && !ContextValues.inUse) {
+        val scope = ownerScopeOnThisThread()
+        val future = KaioFuture<E>(executorOf(scope.coroutineContext))
+        val waiter = FutureWaiter<E, E>(null, future, future.defaultExecutor(), { it }, { queue.giveBack(it) })
+        try {
+            val item = queue.getOrLink(waiter)
+            if (item != null) future.complete(item) else cancelWithLoop(scope, future)
+        } catch (e: QueueShutdownException) {
+            future.completeExceptionally(e)
+        }
+        return future
+    }
     try {
         queue.tryGet()?.let { return completedKaioFuture(it) }
     } catch (e: QueueShutdownException) {
         return failedKaioFuture(e)
     }
-    if (queue is QueueImpl<E> && !ContextValues.inUse) {
-        val future = waitFuture<E>()
-        val waiter = FutureWaiter<E, E>(null, future, future.defaultExecutor(), { it }, { queue.giveBack(it) })
-        return try {
-            queue.getOrLink(waiter)?.let { completedKaioFuture(it) } ?: future
-        } catch (e: QueueShutdownException) {
-            failedKaioFuture(e)
-        }
-    }
     return launchUndoable({ item -> (queue as? QueueImpl<E>)?.giveBack(item) }) { queue.get() }
 }
 
 /**
- * The future of a facade wait that needs no task (see [FutureWaiter]): it completes on the calling
- * loop's thread (or Kaio's dispatcher outside a loop) and is cancelled when that loop ends, as the
- * task of a waiting call would be. (With context variables in use the facade starts a task instead,
- * so that callbacks see the caller's values.)
+ * For the future of a linked [FutureWaiter] (the facade's waits need no task; with context
+ * variables in use a task is started instead, so that callbacks see the caller's values): it is
+ * cancelled, withdrawing the waiter, when the loop that owns the caller ends, as a waiting task
+ * would be. Outside a loop the owner is never cancelled.
  */
-private fun <T> waitFuture(): KaioFuture<T> {
-    val scope = ownerScopeOnThisThread()
-    val future = KaioFuture<T>(executorOf(scope.coroutineContext))
-    if (scope !== BackgroundScope) {
-        val handle = scope.coroutineContext.job.invokeOnCompletion { future.cancel(false) }
-        future.whenComplete { _, _ -> handle.dispose() }
-    }
-    return future
+private fun cancelWithLoop(scope: CoroutineScope, future: CompletableFuture<*>) {
+    if (scope === BackgroundScope) return
+    val handle = scope.coroutineContext.job.invokeOnCompletion { future.cancel(false) }
+    future.whenComplete { _, _ -> handle.dispose() }
 }
 
 /** Waits until every item is done. */
