@@ -1,5 +1,6 @@
 package dev.kaio.queue
 
+import dev.kaio.sync.FutureWaiter
 import dev.kaio.sync.WaitList
 import dev.kaio.sync.Waiter
 import dev.kaio.sync.park
@@ -211,10 +212,25 @@ internal class QueueImpl<E : Any>(
         if (w != null) park(this, putters, w) else getter?.wake()
     }
 
-    override fun tryPut(item: E): Boolean {
+    override fun tryPut(item: E): Boolean = offerOrLink(item, null, "tryPut()")
+
+    /**
+     * Java facade: puts [item] if there is room (true), else links [waiter] (carrying [item]) as a
+     * waiting producer (false); see [FutureWaiter].
+     *
+     * @throws QueueShutdownException if the queue is shut down.
+     */
+    internal fun putOrLink(item: E, waiter: FutureWaiter<Unit, *>): Boolean {
+        if (offerOrLink(item, waiter, "put()")) return true
+        waiter.withdrawOnCancel(this, putters)
+        return false
+    }
+
+    /** Puts [item] if there is room (true); else links [waiter], if any, as a waiting producer. */
+    private fun offerOrLink(item: E, waiter: Waiter<Unit>?, op: String): Boolean {
         val getter = synchronized(this) {
-            if (shutdown) throw shutdownError("tryPut()")
-            offerUnderLock(item)
+            if (shutdown) throw shutdownError(op)
+            offerUnderLock(item).also { if (it === FULL && waiter != null) putters.addLast(waiter) }
         }
         if (getter === FULL) return false
         @Suppress("UNCHECKED_CAST")
@@ -269,12 +285,25 @@ internal class QueueImpl<E : Any>(
         return item!!
     }
 
-    override fun tryGet(): E? {
+    override fun tryGet(): E? = takeOrLink(null, "tryGet()")
+
+    /**
+     * Java facade: takes the next item if there is one, else links [waiter] as a waiting consumer
+     * and returns null; see [FutureWaiter].
+     *
+     * @throws QueueShutdownException if the queue is shut down and empty.
+     */
+    internal fun getOrLink(waiter: FutureWaiter<E, *>): E? =
+        takeOrLink(waiter, "get()") ?: null.also { waiter.withdrawOnCancel(this, getters) }
+
+    /** Takes the next item if there is one; else links [waiter], if any, as a waiting consumer. */
+    private fun takeOrLink(waiter: Waiter<E>?, op: String): E? {
         val item: E
         val putter: Waiter<Unit>?
         synchronized(this) {
             if (buffer.size == 0) {
-                if (shutdown) throw shutdownError("tryGet()")
+                if (shutdown) throw shutdownError(op)
+                if (waiter != null) getters.addLast(waiter)
                 return null
             }
             item = buffer.remove()

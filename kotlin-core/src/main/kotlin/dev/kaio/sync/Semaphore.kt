@@ -66,16 +66,24 @@ public suspend inline fun <T> Semaphore.withPermit(permits: Int = 1, block: () -
 }
 
 /*
- * Overview: one atomic word holds the free permits and a "somebody waits" flag:
+ * Overview: one atomic word holds the free permits and a "somebody may wait" flag:
  *
  *     state = free shl 1 | WAITERS
  *
- * While the flag is clear, acquire and release are a single CAS on that word (the common case, as
- * cheap as kotlinx's semaphore). A caller that must wait takes the monitor, sets the flag with a CAS
- * from the state it inspected (so a concurrent fast release either lands before, and is seen, or
- * fails and retries under the monitor), and links itself. While the flag is set every change goes
- * through the monitor, which hands permits to waiters from the head while the head's request fits
- * (FIFO, also for several permits) and clears the flag when nobody is left.
+ * The flag is set (under the monitor) before a waiter is linked and cleared (under the monitor)
+ * only when no waiter is left, so "flag clear" means "nobody waits".
+ *
+ * - acquire/tryAcquire, flag clear: one CAS taking the permits (the common, uncontended case).
+ * - release of a plain semaphore: one getAndAdd, whatever the flag. If the flag was set, the
+ *   releaser then takes the monitor and hands the permits to the waiters ([settle]). Between the
+ *   getAndAdd and that hand-off the word shows permits that, by FIFO, already belong to waiters, so
+ *   every reader that finds the flag set settles first under the monitor (acquire, tryAcquire,
+ *   availablePermits, a withdrawing waiter): nobody ever sees or takes those permits, and the
+ *   release is linearized at its getAndAdd.
+ * - release of a bounded semaphore: a CAS that checks the bound, under the monitor if the flag is
+ *   set, so the bound is always checked against settled permits.
+ * - a caller that must wait takes the monitor, settles, and either takes the permits (flag clear
+ *   and enough free) or sets the flag with a CAS from the state it inspected and links itself.
  */
 internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semaphore {
     private val size = initial
@@ -86,7 +94,15 @@ internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semap
         require(initial >= 0) { "permits < 0: $initial" }
     }
 
-    override val availablePermits: Int get() = free(state.get()).toInt()
+    override val availablePermits: Int
+        get() {
+            val s = state.get()
+            if (!waiting(s)) return free(s).toInt()
+            val woken = ArrayList<Waiter<*>>(2)
+            val settled = synchronized(this) { settle(woken) }
+            wakeAll(woken)
+            return free(settled).toInt()
+        }
 
     private fun checkCount(permits: Int) {
         require(permits >= 1) { "permits < 1: $permits" }
@@ -101,22 +117,28 @@ internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semap
     }
 
     private suspend fun acquireSlow(permits: Int) {
-        val waiter: Waiter<Unit>
+        var waiter: Waiter<Unit>? = null
+        val woken = ArrayList<Waiter<*>>(2)
         synchronized(this) {
+            var s = settle(woken)
             while (true) {
-                val s = state.get()
-                if (!waiting(s) && free(s) >= permits) {
-                    if (state.compareAndSet(s, s - (permits.toLong() shl 1))) return
-                } else if (waiting(s) || state.compareAndSet(s, s or WAITERS)) {
+                if (waiting(s)) break // a waiter is left at the head: queue behind it
+                if (free(s) >= permits) {
+                    if (state.compareAndSet(s, s - (permits.toLong() shl 1))) break
+                } else if (state.compareAndSet(s, s or WAITERS)) {
+                    s = s or WAITERS
                     break
                 }
+                s = state.get()
             }
-            waiter = Waiter(permits)
-            waiters.addLast(waiter)
+            if (waiting(s)) waiter = Waiter<Unit>(permits).also { waiters.addLast(it) }
         }
-        park(this, waiters, waiter) { serve() }
+        wakeAll(woken)
+        val w = waiter ?: return
+        park(this, waiters, w) { ArrayList<Waiter<*>>(2).also { settle(it) } }
     }
 
+    /** One CAS loop while nobody waits; false if somebody may wait or too few permits are free. */
     private fun tryFast(permits: Int): Boolean {
         while (true) {
             val s = state.get()
@@ -127,26 +149,52 @@ internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semap
 
     override fun tryAcquire(permits: Int): Boolean {
         checkCount(permits)
-        return tryFast(permits)
+        while (true) {
+            val s = state.get()
+            if (waiting(s)) break
+            if (free(s) < permits) return false
+            if (state.compareAndSet(s, s - (permits.toLong() shl 1))) return true
+        }
+        val woken = ArrayList<Waiter<*>>(2)
+        var taken = false
+        synchronized(this) {
+            var s = settle(woken)
+            while (!waiting(s) && free(s) >= permits) {
+                if (state.compareAndSet(s, s - (permits.toLong() shl 1))) {
+                    taken = true
+                    break
+                }
+                s = state.get()
+            }
+        }
+        wakeAll(woken)
+        return taken
     }
 
     override fun release(permits: Int) {
         require(permits >= 1) { "permits < 1: $permits" }
-        while (true) {
-            val s = state.get()
-            if (waiting(s)) break
-            checkBound(s, permits)
-            if (state.compareAndSet(s, s + (permits.toLong() shl 1))) return
-        }
-        val woken = synchronized(this) {
+        if (!bounded) {
+            if (!waiting(state.getAndAdd(permits.toLong() shl 1))) return
+        } else {
             while (true) {
                 val s = state.get()
+                if (waiting(s)) break
                 checkBound(s, permits)
-                if (state.compareAndSet(s, s + (permits.toLong() shl 1))) break
+                if (state.compareAndSet(s, s + (permits.toLong() shl 1))) return
             }
-            serve()
         }
-        for (i in woken.indices) woken[i].wake()
+        val woken = ArrayList<Waiter<*>>(2)
+        synchronized(this) {
+            if (bounded) {
+                while (true) {
+                    val s = state.get()
+                    checkBound(s, permits)
+                    if (state.compareAndSet(s, s + (permits.toLong() shl 1))) break
+                }
+            }
+            settle(woken)
+        }
+        wakeAll(woken)
     }
 
     private fun checkBound(s: Long, permits: Int) = check(!bounded || free(s) + permits <= size) {
@@ -154,33 +202,31 @@ internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semap
     }
 
     /**
-     * Under the monitor: hands permits to waiters from the head while the head's request fits, and
-     * clears the flag once nobody waits.
+     * Under the monitor: hands the free permits to the waiters from the head while the head's
+     * request fits (adding them to [woken], to be resumed outside the monitor) and clears the flag
+     * once nobody waits. Returns the state it ended on: at that moment either nobody waits (flag
+     * clear) or the head's request does not fit in the free permits.
      */
-    private fun serve(): List<Waiter<*>> {
-        var woken: Waiter<Unit>? = null
-        var more: ArrayList<Waiter<*>>? = null
+    private fun settle(woken: MutableList<Waiter<*>>): Long {
         while (true) {
-            val head = waiters.first() ?: break
+            val s = state.get()
+            val head = waiters.first()
+            if (head == null) {
+                if (!waiting(s)) return s
+                if (state.compareAndSet(s, s and WAITERS.inv())) return s and WAITERS.inv()
+                continue
+            }
             val want = head.tag as Int
-            if (want > free(state.get())) break
+            if (want > free(s)) return s
             waiters.removeFirst()
             if (!head.hand(Unit)) continue
             state.addAndGet(-(want.toLong() shl 1))
-            if (woken == null) {
-                woken = head
-            } else {
-                if (more == null) more = arrayListOf(woken)
-                more.add(head)
-            }
+            woken.add(head)
         }
-        if (waiters.isEmpty) {
-            while (true) {
-                val s = state.get()
-                if (!waiting(s) || state.compareAndSet(s, s and WAITERS.inv())) break
-            }
-        }
-        return more ?: if (woken == null) emptyList() else listOf(woken)
+    }
+
+    private fun wakeAll(woken: List<Waiter<*>>) {
+        for (i in woken.indices) woken[i].wake()
     }
 
     private companion object {

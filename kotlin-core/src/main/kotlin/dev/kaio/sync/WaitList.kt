@@ -1,5 +1,7 @@
 package dev.kaio.sync
 
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.Executor
 import kotlin.coroutines.resume
 import kotlin.coroutines.resumeWithException
 import kotlinx.coroutines.CancellableContinuation
@@ -46,7 +48,7 @@ internal const val WITHDRAWN = 3
  * outside the monitor.
  */
 @OptIn(InternalCoroutinesApi::class)
-internal class Waiter<T>(@JvmField val tag: Any?) {
+internal open class Waiter<T>(@JvmField val tag: Any?) {
     @JvmField var prev: Waiter<T>? = null
     @JvmField var next: Waiter<T>? = null
     @JvmField var linked: Boolean = false
@@ -87,12 +89,56 @@ internal class Waiter<T>(@JvmField val tag: Any?) {
     }
 
     /** Outside the monitor: dispatches the resumption decided by [hand] or [fail], if the caller was parked. */
-    fun wake() {
+    open fun wake() {
         val c = cont ?: return
         val t = token ?: return
         cont = null
         token = null
         c.completeResume(t)
+    }
+}
+
+/**
+ * A waiter of the Java facade: no coroutine is parked; [future] stands for the caller. Handed or
+ * failed under the monitor like any waiter, it completes [future] on [executor] (the caller's
+ * loop, or Kaio's dispatcher), with [value] of what it was handed. If [future] was completed from
+ * outside (cancelled) between the hand-off and that completion, nobody will use the value, so
+ * [undo] gives it back; cancelling [future] while the waiter still waits withdraws it (see
+ * [withdrawOnCancel]). One dispatch per wait, instead of a task per wait.
+ */
+internal class FutureWaiter<T, R>(
+    tag: Any?,
+    private val future: CompletableFuture<R>,
+    private val executor: Executor,
+    private val value: (T) -> R,
+    private val undo: (T) -> Unit,
+) : Waiter<T>(tag), Runnable {
+    override fun wake() = executor.execute(this)
+
+    @Suppress("UNCHECKED_CAST")
+    override fun run() {
+        when (state) {
+            HANDED -> if (!future.complete(value(result as T))) undo(result as T)
+            FAILED -> future.completeExceptionally(result as Throwable)
+        }
+    }
+
+    /**
+     * Outside the monitor, once linked into [list]: a cancellation (any outside completion) of
+     * [future] while this waiter still waits unlinks it, so it takes nothing.
+     */
+    fun withdrawOnCancel(monitor: Any, list: WaitList<T>) {
+        future.whenComplete { _, _ ->
+            // Only the state WAITING can be stale here (it changes once, under the monitor).
+            if (state == WAITING) {
+                synchronized(monitor) {
+                    if (state == WAITING) {
+                        state = WITHDRAWN
+                        list.remove(this)
+                    }
+                }
+            }
+        }
     }
 }
 

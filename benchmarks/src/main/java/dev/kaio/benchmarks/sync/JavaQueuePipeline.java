@@ -1,5 +1,6 @@
 package dev.kaio.benchmarks.sync;
 
+import dev.kaio.java.Tasks;
 import dev.kaio.java.queue.AsyncQueue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -10,18 +11,38 @@ import java.util.concurrent.atomic.AtomicLong;
 final class JavaQueuePipeline {
     private JavaQueuePipeline() {}
 
-    /** 1 producer, 4 consumers through the facade's fifo queue, with taskDone/join; no thread is parked. */
-    static long kaioJava(int items, int capacity) throws Exception {
+    /**
+     * 1 producer, 4 consumers through the facade's fifo queue, with taskDone/join; no thread is
+     * parked. With {@code spawned}, the producer and the consumers start as Kaio tasks
+     * ({@link Tasks#spawn}), so that, as in the Kotlin pipeline, all the work runs on Kaio's
+     * dispatcher and the benchmark thread only waits; otherwise they start on the benchmark thread,
+     * which then produces for as long as no put has to wait.
+     */
+    static long kaioJava(int items, int capacity, boolean spawned) throws Exception {
         AsyncQueue<Integer> queue = AsyncQueue.fifo(capacity);
         AtomicLong sum = new AtomicLong();
         CompletableFuture<?>[] consumers = new CompletableFuture<?>[4];
         for (int c = 0; c < 4; c++) {
             CompletableFuture<Void> done = new CompletableFuture<>();
-            consume(queue, sum, done);
+            if (spawned) {
+                Tasks.spawn(() -> {
+                    consume(queue, sum, done);
+                    return CompletableFuture.completedFuture(null);
+                });
+            } else {
+                consume(queue, sum, done);
+            }
             consumers[c] = done;
         }
         CompletableFuture<Void> produced = new CompletableFuture<>();
-        produce(queue, 0, items, produced);
+        if (spawned) {
+            Tasks.spawn(() -> {
+                produce(queue, 0, items, produced);
+                return CompletableFuture.completedFuture(null);
+            });
+        } else {
+            produce(queue, 0, items, produced);
+        }
         produced.get(1, TimeUnit.MINUTES);
         queue.join().get(1, TimeUnit.MINUTES);
         queue.shutdown();

@@ -29,7 +29,14 @@ public class QueuePipelineBenchmark {
     @Benchmark
     @OperationsPerInvocation(ITEMS)
     public long kaioFifoJava() throws Exception {
-        return JavaQueuePipeline.kaioJava(ITEMS, CAPACITY);
+        return JavaQueuePipeline.kaioJava(ITEMS, CAPACITY, false);
+    }
+
+    /** The Java pipeline with producer and consumers started as Kaio tasks, as the Kotlin one runs. */
+    @Benchmark
+    @OperationsPerInvocation(ITEMS)
+    public long kaioFifoJavaSpawned() throws Exception {
+        return JavaQueuePipeline.kaioJava(ITEMS, CAPACITY, true);
     }
 
     @Benchmark

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class AsyncQueueTest {
     static final long LONG_DELAY_MS = 10_000;
 
-    /** The facade runs each waiting call as a task; this waits (no sleep) until it is parked. */
+    /** Waits (no sleep) until the queue reaches {@code state}: a waiting call's future completes on Kaio's dispatcher. */
     private static void awaitState(AsyncQueue<?> q, String state) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LONG_DELAY_MS);
         while (!q.toString().contains(state)) {
