@@ -201,16 +201,7 @@ public fun <T> breakerCallFromJava(breaker: CircuitBreaker, supplier: Supplier<o
         return settledFuture(scope, outcome.value, outcome.failure)
     }
     if (isInsideLoop()) {
-        return scope.launchFuture {
-            val value = try {
-                stage.awaitOwned()
-            } catch (failure: Throwable) {
-                breaker.finishedWith(permit, failure, clock, start)
-                throw failure
-            }
-            breaker.finishedWith(permit, null, clock, start)
-            value
-        }
+        return scope.launchFuture { breaker.runAdmitted(permit, clock, start) { stage.awaitOwned() } }
     }
     val result = JavaCallFuture<T>(executorOf(scope.coroutineContext), stage) { breaker.cancelled(permit) }
     stage.whenComplete { value, failure ->
@@ -389,10 +380,16 @@ private class JavaCallFuture<T>(
     }
 }
 
-/** [RateLimiter.acquire] of [permits] as a future that completes with null when the tokens are taken. */
+/**
+ * [RateLimiter.acquire] of [permits] as a future that completes with null when the tokens are
+ * taken. (No `tryAcquire` shortcut: inside a loop the task queues when it runs, and a shortcut
+ * would let a later call overtake it.)
+ *
+ * @throws IllegalArgumentException at once if [permits] is below 1 or above the burst.
+ */
 @InternalKaioApi
 public fun acquireFromJava(limiter: RateLimiter, permits: Int): CompletableFuture<Void?> {
-    if (tryAcquireFromJava(limiter, permits)) return completedKaioFuture(null)
+    (limiter as RealRateLimiter).checked(permits)
     return startJavaCall {
         limiter.acquire(permits)
         null

@@ -325,7 +325,16 @@ internal class RealCircuitBreaker(
     override suspend fun <T> call(block: suspend () -> T): T {
         val clock = currentTimeSource()
         val permit = admit(clock)
-        val start = startMark(clock)
+        return runAdmitted(permit, clock, startMark(clock), block)
+    }
+
+    /** Runs [block], admitted with [permit] at [start], and records its outcome. */
+    suspend fun <T> runAdmitted(
+        permit: Long,
+        clock: TimeSource.WithComparableMarks,
+        start: ComparableTimeMark?,
+        block: suspend () -> T,
+    ): T {
         val result = try {
             block()
         } catch (failure: Throwable) {
