@@ -94,6 +94,14 @@ class RetryTest {
 
     // Outside any loop the first attempt starts no coroutine; a task runs only once a retry is due.
 
+    /** Calls {@code retry} with a supplier that counts its calls and returns {@code stage} each time. */
+    private static <T> CompletableFuture<T> callCounting(Retry retry, AtomicInteger calls, CompletableFuture<T> stage) {
+        return retry.call(() -> {
+            calls.incrementAndGet();
+            return stage;
+        });
+    }
+
     @Test
     void aPendingFirstAttemptThatFailsIsRetried() throws Exception {
         Retry retry = Retry.builder().maxAttempts(3).fixedBackoff(Duration.ZERO).build();
@@ -115,10 +123,7 @@ class RetryTest {
         Retry retry = Retry.builder().maxAttempts(3).fixedBackoff(Duration.ZERO).build();
         CompletableFuture<String> first = new CompletableFuture<>();
         AtomicInteger calls = new AtomicInteger();
-        CompletableFuture<String> result = retry.call(() -> {
-            calls.incrementAndGet();
-            return first;
-        });
+        CompletableFuture<String> result = callCounting(retry, calls, first);
         first.complete("first");
         assertEquals("first", result.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
         assertEquals(1, calls.get());
@@ -138,10 +143,7 @@ class RetryTest {
         Retry retry = Retry.builder().maxAttempts(3).fixedBackoff(Duration.ZERO).build();
         CompletableFuture<String> first = new CompletableFuture<>();
         AtomicInteger calls = new AtomicInteger();
-        CompletableFuture<String> result = retry.call(() -> {
-            calls.incrementAndGet();
-            return first;
-        });
+        CompletableFuture<String> result = callCounting(retry, calls, first);
         first.cancel(false);
         assertTrue(result.isCancelled());
         assertEquals(1, calls.get());
@@ -156,10 +158,7 @@ class RetryTest {
         Retry retry = Retry.builder().maxAttempts(3).fixedBackoff(Duration.ofHours(1)).build();
         CompletableFuture<String> first = new CompletableFuture<>();
         AtomicInteger calls = new AtomicInteger();
-        CompletableFuture<String> result = retry.call(() -> {
-            calls.incrementAndGet();
-            return first;
-        });
+        CompletableFuture<String> result = callCounting(retry, calls, first);
         first.completeExceptionally(new IOException("first"));
         assertFalse(result.isDone(), "in the backoff");
         assertTrue(result.cancel(false));
