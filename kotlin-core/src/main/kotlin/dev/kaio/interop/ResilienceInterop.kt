@@ -10,7 +10,6 @@ import dev.kaio.resilience.Bulkhead
 import dev.kaio.resilience.CircuitBreaker
 import dev.kaio.resilience.CircuitBreakerBuilder
 import dev.kaio.resilience.CircuitBreakerSnapshot
-import dev.kaio.resilience.CircuitOpenException
 import dev.kaio.resilience.RateLimiter
 import dev.kaio.resilience.RealCircuitBreaker
 import dev.kaio.resilience.RealRateLimiter
@@ -185,7 +184,7 @@ public fun <T> breakerCallFromJava(breaker: CircuitBreaker, supplier: Supplier<o
     val clock = clockOf(scope)
     val permit = try {
         breaker.admit(clock)
-    } catch (rejected: CircuitOpenException) {
+    } catch (rejected: Throwable) { // CircuitOpenException, or marks of two clocks compared
         return settledFuture(scope, null, rejected)
     }
     val start = breaker.startMark(clock)
