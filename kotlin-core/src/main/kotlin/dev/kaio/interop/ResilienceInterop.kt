@@ -3,9 +3,11 @@
 package dev.kaio.interop
 
 import dev.kaio.ContextValues
+import dev.kaio.ContextVarsElement
 import dev.kaio.InternalKaioApi
 import dev.kaio.KaioClock
 import dev.kaio.ownerScopeOnThisThread
+import dev.kaio.withContextValues
 import dev.kaio.resilience.Bulkhead
 import dev.kaio.resilience.CircuitBreaker
 import dev.kaio.resilience.CircuitBreakerBuilder
@@ -23,6 +25,7 @@ import java.util.concurrent.CompletionStage
 import java.util.concurrent.Executor
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater
 import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.EmptyCoroutineContext
 import kotlin.time.ComparableTimeMark
 import kotlin.time.Duration
 import kotlin.time.TimeSource
@@ -179,8 +182,9 @@ private fun <T> supply(supplier: Supplier<out CompletionStage<T>>): CompletionSt
  */
 @InternalKaioApi
 public fun <T> breakerCallFromJava(breaker: CircuitBreaker, supplier: Supplier<out CompletionStage<T>>): CompletableFuture<T> {
-    if (breaker !is RealCircuitBreaker || ContextValues.inUse) return callFromJava(breaker, supplier)
+    if (breaker !is RealCircuitBreaker) return callFromJava(breaker, supplier)
     val scope = ownerScopeOnThisThread()
+    val values = taskValues()
     val clock = clockOf(scope)
     val permit = try {
         breaker.admit(clock)
@@ -189,7 +193,7 @@ public fun <T> breakerCallFromJava(breaker: CircuitBreaker, supplier: Supplier<o
     }
     val start = breaker.startMark(clock)
     val stage = try {
-        supply(supplier)
+        withValues(values) { supply(supplier) }
     } catch (failure: Throwable) {
         breaker.finishedWith(permit, failure, clock, start)
         return settledFuture(scope, null, failure)
@@ -200,14 +204,14 @@ public fun <T> breakerCallFromJava(breaker: CircuitBreaker, supplier: Supplier<o
         return settledFuture(scope, outcome.value, outcome.failure)
     }
     if (isInsideLoop()) {
-        return scope.launchFuture { breaker.runAdmitted(permit, clock, start) { stage.awaitOwned() } }
+        return scope.launchFuture(elementOf(values)) { breaker.runAdmitted(permit, clock, start) { stage.awaitOwned() } }
     }
     val result = JavaCallFuture<T>(executorOf(scope.coroutineContext), stage) { breaker.cancelled(permit) }
     stage.whenComplete { value, failure ->
         if (result.claim()) {
             val cause = failure?.let(::unwrap)
             breaker.finishedWith(permit, cause, clock, start)
-            result.settle(value, cause)
+            withValues(values?.let { ContextValues(it.map) }) { result.settle(value, cause) }
         }
     }
     return result
@@ -223,19 +227,20 @@ public fun <T> breakerCallFromJava(breaker: CircuitBreaker, supplier: Supplier<o
  */
 @InternalKaioApi
 public fun <T> retryCallFromJava(retry: Retry, supplier: Supplier<out CompletionStage<T>>): CompletableFuture<T> {
-    if (retry !is RealRetry || retry.attemptTimeout != null || ContextValues.inUse) return callFromJava(retry, supplier)
+    if (retry !is RealRetry || retry.attemptTimeout != null) return callFromJava(retry, supplier)
     val scope = ownerScopeOnThisThread()
+    val values = taskValues()
     val start = if (retry.needsStart) clockOf(scope).markNow() else null
     val stage = try {
-        supply(supplier)
+        withValues(values) { supply(supplier) }
     } catch (failure: Throwable) {
-        return afterFirstAttempt(retry, scope, start, supplier, Outcome(null, failure), null)
+        return afterFirstAttempt(retry, scope, start, values, supplier, Outcome(null, failure), null)
     }
     if (stage is CompletableFuture<T> && stage.isDone) {
-        return afterFirstAttempt(retry, scope, start, supplier, Outcome.of(stage), null)
+        return afterFirstAttempt(retry, scope, start, values, supplier, Outcome.of(stage), null)
     }
     if (isInsideLoop()) {
-        return scope.launchFuture {
+        return scope.launchFuture(elementOf(values)) {
             val outcome = try {
                 Outcome(stage.awaitOwned(), null)
             } catch (failure: Throwable) {
@@ -247,7 +252,7 @@ public fun <T> retryCallFromJava(retry: Retry, supplier: Supplier<out Completion
     }
     val result = JavaCallFuture<T>(executorOf(scope.coroutineContext), stage, null)
     stage.whenComplete { value, failure ->
-        if (!result.isDone) afterFirstAttempt(retry, scope, start, supplier, Outcome(value, failure?.let(::unwrap)), result)
+        if (!result.isDone) afterFirstAttempt(retry, scope, start, values, supplier, Outcome(value, failure?.let(::unwrap)), result)
     }
     return result
 }
@@ -257,6 +262,7 @@ private fun <T> afterFirstAttempt(
     retry: RealRetry,
     scope: CoroutineScope,
     start: ComparableTimeMark?,
+    values: ContextValues?,
     supplier: Supplier<out CompletionStage<T>>,
     outcome: Outcome<T>,
     into: JavaCallFuture<T>?,
@@ -264,14 +270,14 @@ private fun <T> afterFirstAttempt(
     val pause = try {
         retry.pauseAfterFirst(outcome, start)
     } catch (predicateFailure: Throwable) {
-        return settle(scope, into, null, predicateFailure)
+        return withValues(values?.let { ContextValues(it.map) }) { settle(scope, into, null, predicateFailure) }
     }
-    if (pause == null) return settle(scope, into, outcome.value, outcome.failure)
+    if (pause == null) return withValues(values?.let { ContextValues(it.map) }) { settle(scope, into, outcome.value, outcome.failure) }
     val block: suspend () -> T = { supply(supplier).awaitOwned() }
     // On the calling thread the task of the rest is the call's future; on the thread that
     // completed the first stage it is started on the owner's dispatcher and mirrored into [into].
-    if (into == null) return startJavaCall { retry.retryAfterFirst(outcome.failure, pause, start, block) }
-    val rest = scope.launchFuture { retry.retryAfterFirst(outcome.failure, pause, start, block) }
+    if (into == null) return startJavaCall(elementOf(values)) { retry.retryAfterFirst(outcome.failure, pause, start, block) }
+    val rest = scope.launchFuture(elementOf(values)) { retry.retryAfterFirst(outcome.failure, pause, start, block) }
     into.waitFor(rest)
     rest.whenComplete { value, failure -> into.settle(value, failure?.let(::unwrap)) }
     return into
@@ -300,6 +306,18 @@ private class Outcome<T>(val value: T?, val failure: Throwable?) {
         }
     }
 }
+
+/**
+ * The context values the call runs with, as `launchFuture` gives a task: a copy of the caller's,
+ * or null while no `ContextVar` exists (the common case, which then costs nothing).
+ */
+private fun taskValues(): ContextValues? = if (ContextValues.inUse) ContextValues(ContextValues.current().map) else null
+
+private inline fun <R> withValues(values: ContextValues?, block: () -> R): R =
+    if (values == null) block() else withContextValues(values, block)
+
+/** [values] as the element of the task that continues the call (it shares them with the first attempt). */
+private fun elementOf(values: ContextValues?): CoroutineContext = values?.let(::ContextVarsElement) ?: EmptyCoroutineContext
 
 private fun clockOf(scope: CoroutineScope): TimeSource.WithComparableMarks =
     (scope.coroutineContext[KaioClock] ?: KaioClock.System).timeSource
@@ -403,11 +421,14 @@ public fun acquireFromJava(limiter: RateLimiter, permits: Int): CompletableFutur
  * another thread, or after this function returned, always go through `Dispatchers.Default`, so
  * no Kaio code ever continues on a thread that completed a Java stage or on the timer thread.
  */
-private inline fun <T> startJavaCall(crossinline block: suspend () -> T): CompletableFuture<T> {
-    if (isInsideLoop()) return launchFuture { block() }
+private inline fun <T> startJavaCall(
+    context: CoroutineContext = EmptyCoroutineContext,
+    crossinline block: suspend () -> T,
+): CompletableFuture<T> {
+    if (isInsideLoop()) return launchFuture(context) { block() }
     val dispatcher = StartHereThenDefault()
     try {
-        return launchFuture(dispatcher) { block() }
+        return launchFuture(dispatcher + context) { block() }
     } finally {
         dispatcher.starter = null
     }

@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kaio.ContextVar;
 import dev.kaio.resilience.CircuitBreakerSnapshot;
 import dev.kaio.resilience.CircuitOpenException;
 import dev.kaio.resilience.CircuitState;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -101,7 +103,6 @@ class CircuitBreakerTest {
             CompletableFuture<String> call = breaker.call(() -> {
                 throw thrown;
             });
-            assertTrue(call.isDone(), "nothing to wait for");
             assertSame(thrown, call.handle((v, failure) -> failure).get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
         }
         assertEquals(CircuitState.OPEN, breaker.state());
@@ -147,18 +148,23 @@ class CircuitBreakerTest {
         ExecutionException e = assertThrows(ExecutionException.class, () -> beyond.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
         assertEquals(CircuitState.HALF_OPEN, assertInstanceOf(CircuitOpenException.class, e.getCause()).getState());
         assertTrue(trial.cancel(false));
-        assertTrue(pending.isCancelled(), "cancelling the call cancels its stage");
+        assertThrows(CancellationException.class, () -> pending.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS),
+                "cancelling the call cancels its stage");
 
         CompletableFuture<String> second = new CompletableFuture<>();
-        CompletableFuture<String> trial2 = breaker.call(() -> second);
-        assertFalse(trial2.isDone(), "the cancelled trial gave its slot back");
+        CompletableFuture<String> trial2 = callUntilAdmitted(breaker, () -> second); // the cancelled trial gave its slot back
+        assertFalse(trial2.isDone());
         assertTrue(trial2.complete("from outside"));
-        assertTrue(second.isCancelled(), "completing the call from outside cancels its stage");
+        assertThrows(CancellationException.class, () -> second.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS),
+                "completing the call from outside cancels its stage");
         assertEquals("ok", breaker.call(() -> CompletableFuture.completedFuture("ok")).get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
         assertEquals(CircuitState.CLOSED, breaker.state());
     }
 
-    /** Calls until the breaker, open for 1 ns, lets the call through (it rejects while that nanosecond lasts). */
+    /**
+     * Calls until the breaker lets the call through: it rejects while its 1 ns open duration lasts,
+     * and while a cancelled trial has not yet given its slot back.
+     */
     private static <T> CompletableFuture<T> callUntilAdmitted(CircuitBreaker breaker,
             java.util.function.Supplier<CompletableFuture<T>> supplier) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(LONG_DELAY_SECONDS);
@@ -171,6 +177,32 @@ class CircuitBreakerTest {
             assertInstanceOf(CircuitOpenException.class, call.handle((v, t) -> t).get());
         }
         throw new AssertionError("the breaker never let a trial call through");
+    }
+
+    @Test
+    void theSupplierSeesTheCallersContextValuesAndItsChangesStayInTheCall() throws Exception {
+        ContextVar<String> user = new ContextVar<>("user", "nobody");
+        ContextVar.Token<String> token = user.set("alice");
+        try {
+            Retry retry = Retry.builder().maxAttempts(2).fixedBackoff(Duration.ZERO).build();
+            List<java.util.function.Function<java.util.function.Supplier<CompletableFuture<String>>, CompletableFuture<String>>> calls =
+                    List.of(s -> breaker().call(s::get), s -> retry.call(s::get));
+            for (var call : calls) {
+                List<String> seen = new CopyOnWriteArrayList<>();
+                CompletableFuture<String> pending = new CompletableFuture<>();
+                CompletableFuture<String> result = call.apply(() -> {
+                    seen.add(user.get());
+                    user.set("changed by the supplier");
+                    return pending;
+                });
+                assertEquals(List.of("alice"), seen);
+                assertEquals("alice", user.get(), "the supplier runs with a copy of the caller's values");
+                pending.complete("ok");
+                assertEquals("ok", result.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
+            }
+        } finally {
+            user.reset(token);
+        }
     }
 
     @Test

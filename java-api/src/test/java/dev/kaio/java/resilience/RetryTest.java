@@ -12,6 +12,7 @@ import dev.kaio.DeadlineExceededException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -145,11 +146,13 @@ class RetryTest {
         AtomicInteger calls = new AtomicInteger();
         CompletableFuture<String> result = callCounting(retry, calls, first);
         first.cancel(false);
+        assertThrows(CancellationException.class, () -> result.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
         assertTrue(result.isCancelled());
         assertEquals(1, calls.get());
         CompletableFuture<String> thrown = retry.call(() -> {
-            throw new java.util.concurrent.CancellationException("gone");
+            throw new CancellationException("gone");
         });
+        assertThrows(CancellationException.class, () -> thrown.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
         assertTrue(thrown.isCancelled(), "a CancellationException from the supplier cancels the call");
     }
 
