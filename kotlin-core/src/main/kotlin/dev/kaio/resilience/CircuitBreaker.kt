@@ -61,17 +61,23 @@ public class CircuitOpenException internal constructor(
     public val breakerName: String,
     /** The state that rejected the call. */
     public val state: CircuitState,
-    /** Nanoseconds until the breaker lets a trial call through (0 when half-open). */
+    /**
+     * Nanoseconds until the breaker lets a trial call through (0 when half-open, [Long.MAX_VALUE]
+     * when it was forced open with [CircuitBreaker.forceOpen]).
+     */
     public val retryAfterNanos: Long,
 ) : RejectedExecutionException(
-    if (state == CircuitState.OPEN) {
-        "Circuit breaker '$breakerName' is OPEN; it lets a trial call through in ${retryAfterNanos.nanoseconds}"
-    } else {
-        "Circuit breaker '$breakerName' is HALF_OPEN and all its trial calls are in flight; try again shortly"
+    when {
+        state != CircuitState.OPEN ->
+            "Circuit breaker '$breakerName' is HALF_OPEN and all its trial calls are in flight; try again shortly"
+        retryAfterNanos == Long.MAX_VALUE ->
+            "Circuit breaker '$breakerName' is forced OPEN; it stays open until it is reset"
+        else -> "Circuit breaker '$breakerName' is OPEN; it lets a trial call through in ${retryAfterNanos.nanoseconds}"
     },
 ) {
-    /** Time until the breaker lets a trial call through (zero when half-open). */
-    public val retryAfter: Duration get() = retryAfterNanos.nanoseconds
+    /** Time until the breaker lets a trial call through (zero when half-open, infinite when forced open). */
+    public val retryAfter: Duration
+        get() = if (retryAfterNanos == Long.MAX_VALUE) Duration.INFINITE else retryAfterNanos.nanoseconds
 }
 
 /**
@@ -159,6 +165,22 @@ public interface CircuitBreaker : ResiliencePolicy {
      * handler and does not affect the call. Dispose the handle to remove it.
      */
     public fun addListener(listener: (CircuitBreakerSnapshot) -> Unit): DisposableHandle
+
+    /**
+     * Moves the breaker to [CircuitState.CLOSED] with an empty window, whatever its state (also
+     * from [forceOpen]); [CircuitBreakerSnapshot.rejectedCalls] keeps counting since creation.
+     * Calls in flight when it is reset were admitted by the old state: their outcomes are ignored.
+     * Never suspends; listeners are called as for any change.
+     */
+    public fun reset()
+
+    /**
+     * Moves the breaker to [CircuitState.OPEN] until [reset]: every call fails fast with
+     * [CircuitOpenException] (with [CircuitOpenException.retryAfter] infinite), and no trial call is
+     * let through however long it stays open (an operator's switch, for maintenance). Outcomes of
+     * calls in flight are ignored. Never suspends; listeners are called as for any change.
+     */
+    public fun forceOpen()
 }
 
 /**
@@ -262,8 +284,15 @@ public class CircuitBreakerBuilder internal constructor() {
  * HALF_OPEN counts trials in flight and trials that succeeded; a new trial is admitted while
  * inFlight + succeeded < halfOpenTrialCalls, so at most that many trials ever run per half-open
  * period, and a cancelled trial gives its slot back.
+ *
+ * `stateAndEpoch` (volatile, written under the lock) packs the state and the epoch, so that a call
+ * in CLOSED is admitted with one volatile read and no lock. A closed call that finishes without
+ * changing the counts (a success into a full window of successes) publishes nothing.
+ *
+ * The Java facade (dev.kaio.interop.ResilienceInterop) calls admit / finishedWith / cancelled
+ * directly, to run a call whose stage is already complete without a coroutine.
  */
-private class RealCircuitBreaker(
+internal class RealCircuitBreaker(
     override val name: String,
     private val threshold: Double,
     private val minimumCalls: Int,
@@ -278,6 +307,12 @@ private class RealCircuitBreaker(
     private val needsTime = slowCallDuration != null || window is SlidingWindow.TimeBased
     private var current = CircuitState.CLOSED
     private var epoch = 0L
+
+    /** `epoch * 4 + current.ordinal`, written with them under the lock. */
+    @Volatile
+    private var stateAndEpoch = 0L
+
+    /** When OPEN: the end of the open duration, or null when forced open. */
     private var openUntil: ComparableTimeMark? = null
     private var trialsInFlight = 0
     private var trialsSucceeded = 0
@@ -290,15 +325,36 @@ private class RealCircuitBreaker(
     override suspend fun <T> call(block: suspend () -> T): T {
         val clock = currentTimeSource()
         val permit = admit(clock)
-        val start = if (needsTime) clock.markNow() else null
+        return runAdmitted(permit, clock, startMark(clock), block)
+    }
+
+    /** Runs [block], admitted with [permit] at [start], and records its outcome. */
+    suspend fun <T> runAdmitted(
+        permit: Long,
+        clock: TimeSource.WithComparableMarks,
+        start: ComparableTimeMark?,
+        block: suspend () -> T,
+    ): T {
         val result = try {
             block()
         } catch (failure: Throwable) {
-            if (failure is CancellationException) cancelled(permit) else finished(permit, isFailure(failure), clock, start)
+            finishedWith(permit, failure, clock, start)
             throw failure
         }
         finished(permit, false, clock, start)
         return result
+    }
+
+    /** The start of a call, when the breaker needs it (slow calls, time window). */
+    fun startMark(clock: TimeSource.WithComparableMarks): ComparableTimeMark? = if (needsTime) clock.markNow() else null
+
+    /** Records the outcome of the call admitted with [permit]: [failure] null for a success, a cancellation for nothing. */
+    fun finishedWith(permit: Long, failure: Throwable?, clock: TimeSource.WithComparableMarks, start: ComparableTimeMark?) {
+        when (failure) {
+            null -> finished(permit, false, clock, start)
+            is CancellationException -> cancelled(permit)
+            else -> finished(permit, isFailure(failure), clock, start)
+        }
     }
 
     private fun isFailure(failure: Throwable): Boolean {
@@ -308,17 +364,21 @@ private class RealCircuitBreaker(
         return false
     }
 
-    /** Lets a call through and returns its epoch, or throws [CircuitOpenException]. */
-    private fun admit(clock: TimeSource.WithComparableMarks): Long {
+    /** Lets a call through and returns its epoch, or throws [CircuitOpenException]. Never suspends. */
+    fun admit(clock: TimeSource.WithComparableMarks): Long {
+        val seen = stateAndEpoch
+        if ((seen and 3L).toInt() == CLOSED_ORDINAL) return seen ushr 2
         var rejection: CircuitOpenException? = null
         var admitted = 0L
         var snapshot: CircuitBreakerSnapshot? = null
         synchronized(lock) {
             if (current == CircuitState.CLOSED) return epoch
             if (current == CircuitState.OPEN) {
-                val now = clock.markNow()
-                val until = openUntil!!
-                if (now < until) {
+                val until = openUntil
+                val now = if (until == null) null else clock.markNow()
+                if (until == null) {
+                    rejection = CircuitOpenException(name, CircuitState.OPEN, Long.MAX_VALUE)
+                } else if (now!! < until) {
                     rejection = CircuitOpenException(name, CircuitState.OPEN, (until - now).inWholeNanoseconds)
                 } else {
                     moveTo(CircuitState.HALF_OPEN)
@@ -349,7 +409,11 @@ private class RealCircuitBreaker(
             when (current) {
                 CircuitState.CLOSED -> {
                     window.record(counted, slow, now)
-                    if (window.calls >= minimumCalls && window.failureRate >= threshold) open(now ?: clock.markNow())
+                    if (window.calls >= minimumCalls && window.failureRate >= threshold) {
+                        open(now ?: clock.markNow())
+                    } else if (unchanged(flow.value)) {
+                        return
+                    }
                 }
                 CircuitState.HALF_OPEN -> {
                     trialsInFlight--
@@ -367,7 +431,14 @@ private class RealCircuitBreaker(
         notify(snapshot)
     }
 
-    private fun cancelled(permit: Long) {
+    /** With the lock held, in CLOSED: whether [published] already shows the window's counts. */
+    private fun unchanged(published: CircuitBreakerSnapshot): Boolean =
+        published.state == CircuitState.CLOSED && published.calls == window.calls &&
+            published.failures == window.failures && published.slowCalls == window.slowCalls &&
+            published.rejectedCalls == rejected
+
+    /** Forgets the call admitted with [permit], which was cancelled: frees its trial slot. */
+    fun cancelled(permit: Long) {
         val snapshot = synchronized(lock) {
             if (permit != epoch || current != CircuitState.HALF_OPEN) return
             trialsInFlight--
@@ -382,10 +453,24 @@ private class RealCircuitBreaker(
         moveTo(CircuitState.OPEN)
     }
 
+    override fun reset() = forceState(CircuitState.CLOSED)
+
+    override fun forceOpen() = forceState(CircuitState.OPEN)
+
+    private fun forceState(state: CircuitState) {
+        val snapshot = synchronized(lock) {
+            moveTo(state)
+            openUntil = null
+            publish()
+        }
+        notify(snapshot)
+    }
+
     /** With the lock held. */
     private fun moveTo(state: CircuitState) {
         current = state
         epoch++
+        stateAndEpoch = (epoch shl 2) or state.ordinal.toLong()
         trialsInFlight = 0
         trialsSucceeded = 0
         window.clear()
@@ -421,4 +506,8 @@ private class RealCircuitBreaker(
     }
 
     override fun toString(): String = "CircuitBreaker($name, ${flow.value})"
+
+    private companion object {
+        val CLOSED_ORDINAL = CircuitState.CLOSED.ordinal
+    }
 }

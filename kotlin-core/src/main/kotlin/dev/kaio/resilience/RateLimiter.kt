@@ -17,8 +17,8 @@ import kotlinx.coroutines.suspendCancellableCoroutine
 /**
  * Lets calls through at a steady rate with bursts, a token bucket: the bucket holds at most
  * [RateLimiterBuilder.burst] tokens, starts full and gains [RateLimiterBuilder.permits] tokens per
- * [RateLimiterBuilder.period]; each call takes one. Over any interval of length `t` at most
- * `burst + permits * t / period` calls pass.
+ * [RateLimiterBuilder.period]; each call takes one, `acquire(n)` takes n at once. Over any
+ * interval of length `t` at most `burst + permits * t / period` tokens are taken.
  *
  * ```
  * val limiter = RateLimiter { permits = 10; period = 1.seconds; burst = 5 }
@@ -28,12 +28,15 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  * Compared with Resilience4j's Java `RateLimiter`, which parks the calling thread in
  * `waitForPermission`, [acquire] suspends: no thread is held while a caller waits.
  *
- * **Fairness.** Waiters are served first in, first out; [tryAcquire] never takes a token while
- * someone waits.
+ * **Fairness.** Waiters are served first in, first out, whatever they ask for: a request for many
+ * tokens at the head of the line is served as soon as that many have accrued, and requests for
+ * fewer tokens behind it wait (they are never let past it, so a big request is never starved).
+ * [tryAcquire] never takes a token while someone waits.
  *
  * **Cancellation.** A waiter cancelled while it waits resumes at once with
- * `CancellationException` (prompt cancellation guarantee) and takes no token: the token it was
- * waiting for goes to the next waiter.
+ * `CancellationException` (prompt cancellation guarantee) and takes no token: the n tokens of a
+ * multi-token request are taken all at once, at the moment it is served, never one by one, so the
+ * tokens it was waiting for go to the next waiter.
  *
  * **Time.** Tokens are computed from the caller's [dev.kaio.currentTimeSource] and waits are
  * `delay`s, so the limiter runs on virtual time in tests; every caller of one limiter must use the
@@ -51,11 +54,29 @@ public interface RateLimiter : ResiliencePolicy {
     public suspend fun acquire()
 
     /**
+     * Takes [permits] tokens at once, suspending until that many are available and every earlier
+     * waiter has been served; later waiters wait behind this one.
+     *
+     * @throws IllegalArgumentException at once if [permits] is below 1 or above the burst (the
+     *   bucket could never hold that many).
+     * @throws CancellationException if the caller is cancelled while waiting; no token is taken.
+     */
+    public suspend fun acquire(permits: Int)
+
+    /**
      * Takes one token if one is available now and nobody waits; never suspends.
      *
      * @return true if a token was taken.
      */
     public suspend fun tryAcquire(): Boolean
+
+    /**
+     * Takes [permits] tokens if that many are available now and nobody waits; never suspends.
+     *
+     * @return true if the tokens were taken (all of them), false if none was.
+     * @throws IllegalArgumentException if [permits] is below 1 or above the burst.
+     */
+    public suspend fun tryAcquire(permits: Int): Boolean
 
     /** [acquire]s a token, then runs [block]; the token is spent whatever the block does. */
     override suspend fun <T> call(block: suspend () -> T): T
@@ -94,11 +115,11 @@ public class RateLimiterBuilder internal constructor() {
  * Overview: tokens are a Double refilled lazily from the clock under one lock. Waiters queue in a
  * deque; only the head waits for time (a delay until its token is due), the others sleep on a
  * continuation until they become the head. Whoever leaves the head (served or cancelled) wakes the
- * next one. A token is taken only by the head, under the lock, right before `acquire` returns
- * without suspending again, so a cancelled waiter never holds one.
+ * next one. Tokens are taken only by the head, all it asked for at once, under the lock, right
+ * before `acquire` returns without suspending again, so a cancelled waiter never holds one.
  */
 internal class RealRateLimiter(private val nanosPerToken: Double, burst: Int) : RateLimiter {
-    private class Waiter {
+    private class Waiter(val permits: Double) {
         var parked: CancellableContinuation<Unit>? = null
     }
 
@@ -122,15 +143,29 @@ internal class RealRateLimiter(private val nanosPerToken: Double, burst: Int) : 
         }
     }
 
-    override suspend fun tryAcquire(): Boolean = tryAcquire(currentTimeSource())
+    /** [permits] as tokens, or [IllegalArgumentException] naming the misuse. */
+    fun checked(permits: Int): Double {
+        require(permits >= 1) { "permits < 1: $permits" }
+        require(permits <= capacity) {
+            "permits $permits > burst ${capacity.toInt()}: the bucket never holds that many tokens"
+        }
+        return permits.toDouble()
+    }
 
-    internal fun tryAcquire(clock: TimeSource.WithComparableMarks): Boolean = synchronized(lock) {
-        refill(clock.markNow())
-        if (waiters.isEmpty() && tokens >= 1.0) {
-            tokens -= 1.0
-            true
-        } else {
-            false
+    override suspend fun tryAcquire(): Boolean = tryAcquire(currentTimeSource(), 1)
+
+    override suspend fun tryAcquire(permits: Int): Boolean = tryAcquire(currentTimeSource(), permits)
+
+    internal fun tryAcquire(clock: TimeSource.WithComparableMarks, permits: Int): Boolean {
+        val wanted = checked(permits)
+        return synchronized(lock) {
+            refill(clock.markNow())
+            if (waiters.isEmpty() && tokens >= wanted) {
+                tokens -= wanted
+                true
+            } else {
+                false
+            }
         }
     }
 
@@ -139,16 +174,19 @@ internal class RealRateLimiter(private val nanosPerToken: Double, burst: Int) : 
         return block()
     }
 
-    override suspend fun acquire() {
+    override suspend fun acquire(): Unit = acquireChecked(1.0)
+
+    override suspend fun acquire(permits: Int): Unit = acquireChecked(checked(permits))
+
+    private suspend fun acquireChecked(wanted: Double) {
         val clock = currentTimeSource()
-        val me = Waiter()
-        synchronized(lock) {
+        val me = synchronized(lock) {
             refill(clock.markNow())
-            if (waiters.isEmpty() && tokens >= 1.0) {
-                tokens -= 1.0
+            if (waiters.isEmpty() && tokens >= wanted) {
+                tokens -= wanted
                 return
             }
-            waiters.addLast(me)
+            Waiter(wanted).also { waiters.addLast(it) }
         }
         var served = false
         try {
@@ -157,12 +195,12 @@ internal class RealRateLimiter(private val nanosPerToken: Double, burst: Int) : 
                 synchronized(lock) {
                     if (waiters.first() === me) {
                         refill(clock.markNow())
-                        if (tokens >= 1.0) {
-                            tokens -= 1.0
+                        if (tokens >= me.permits) {
+                            tokens -= me.permits
                             waiters.removeFirst()
                             served = true
                         } else {
-                            waitNanos = ceil((1.0 - tokens) * nanosPerToken).toLong().coerceAtLeast(1)
+                            waitNanos = ceil((me.permits - tokens) * nanosPerToken).toLong().coerceAtLeast(1)
                         }
                     }
                 }

@@ -1,6 +1,7 @@
 package dev.kaio.java.resilience;
 
 import dev.kaio.interop.ResilienceInterop;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -13,7 +14,9 @@ import java.util.function.Supplier;
  * <p><b>Policy.</b> At most {@link Builder#maxConcurrentCalls} calls run (default 10); up to
  * {@link Builder#maxWaitingCalls} more wait in line, first in, first out (default 0); beyond that
  * the returned future fails at once with {@code dev.kaio.resilience.BulkheadFullException}, a
- * {@link java.util.concurrent.RejectedExecutionException}, and the supplier is not called.
+ * {@link java.util.concurrent.RejectedExecutionException}, and the supplier is not called. With
+ * {@link Builder#maxWaitTime}, a call that waited that long without a slot fails with it too (the
+ * message says it timed out) and leaves the line.
  *
  * <p><b>Cancellation.</b> Cancelling the returned future while it waits leaves the line at once
  * and keeps no slot; while the call runs, it cancels the supplier's stage and frees the slot.
@@ -88,6 +91,7 @@ public final class Bulkhead {
     public static final class Builder {
         private Integer maxConcurrentCalls;
         private Integer maxWaitingCalls;
+        private Duration maxWaitTime;
 
         private Builder() {
         }
@@ -115,13 +119,26 @@ public final class Bulkhead {
         }
 
         /**
+         * Longest time a call waits in line for a slot; a call still waiting then fails with
+         * {@code BulkheadFullException}. Default: no limit. Inside a Kaio loop it runs on the loop's
+         * clock (virtual time in tests).
+         *
+         * @param maxWaitTime not negative (checked by {@link #build()})
+         * @return this builder
+         */
+        public Builder maxWaitTime(Duration maxWaitTime) {
+            this.maxWaitTime = Objects.requireNonNull(maxWaitTime, "maxWaitTime");
+            return this;
+        }
+
+        /**
          * Checks the settings and creates the bulkhead.
          *
          * @return a new bulkhead
          * @throws IllegalArgumentException naming the setting, when one is invalid
          */
         public Bulkhead build() {
-            return new Bulkhead(ResilienceInterop.buildBulkhead(maxConcurrentCalls, maxWaitingCalls));
+            return new Bulkhead(ResilienceInterop.buildBulkhead(maxConcurrentCalls, maxWaitingCalls, maxWaitTime));
         }
     }
 }

@@ -69,8 +69,13 @@ public final class CircuitBreaker {
      * its outcome.
      *
      * <p>Returns at once; never blocks. When the breaker rejects the call, {@code supplier} is not
-     * called and the future fails with {@code CircuitOpenException}. Cancelling the returned future
-     * cancels the stage and records nothing.
+     * called and the future fails with {@code CircuitOpenException}. A supplier that throws makes
+     * the call fail with that exception, recorded like a failed stage. Cancelling the returned
+     * future cancels the stage and records nothing.
+     *
+     * <p>{@code supplier} is called on the calling thread. Outside a Kaio loop the outcome is
+     * recorded, and the future completed, on the thread that completes the stage (at once for a
+     * completed stage); inside a loop, on the loop's thread.
      *
      * @param supplier starts the call; must not return {@code null}
      * @param <T> the result type
@@ -78,7 +83,7 @@ public final class CircuitBreaker {
      */
     public <T> CompletableFuture<T> call(Supplier<? extends CompletionStage<T>> supplier) {
         Objects.requireNonNull(supplier, "supplier");
-        return ResilienceInterop.callFromJava(core, supplier);
+        return ResilienceInterop.breakerCallFromJava(core, supplier);
     }
 
     /**
@@ -118,6 +123,25 @@ public final class CircuitBreaker {
      */
     public AutoCloseable addListener(Consumer<? super CircuitBreakerSnapshot> listener) {
         return ResilienceInterop.addListenerFromJava(core, Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Moves the breaker to {@link CircuitState#CLOSED} with an empty window, whatever its state
+     * (also after {@link #forceOpen()}). The rejected-calls count keeps counting since creation;
+     * outcomes of calls in flight are ignored. Never blocks; listeners see the change.
+     */
+    public void reset() {
+        core.reset();
+    }
+
+    /**
+     * Moves the breaker to {@link CircuitState#OPEN} until {@link #reset()}: every call fails at once
+     * with {@code CircuitOpenException} (retry-after infinite) and no trial call is let through,
+     * however long it stays open. Outcomes of calls in flight are ignored. Never blocks; listeners
+     * see the change.
+     */
+    public void forceOpen() {
+        core.forceOpen();
     }
 
     dev.kaio.resilience.CircuitBreaker core() {

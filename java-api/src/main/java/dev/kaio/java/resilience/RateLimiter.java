@@ -14,13 +14,19 @@ import java.util.function.Supplier;
  *
  * <p><b>Policy.</b> The bucket holds at most {@link Builder#burst} tokens (default: the number of
  * permits), starts full and gains {@link Builder#permits} tokens per {@link Builder#period}
- * (default 10 per second). Each acquisition takes one.
+ * (default 10 per second). Each call takes one; {@link #acquire(int)} takes several at once.
  *
- * <p><b>Fairness.</b> Waiters are served first in, first out; {@link #tryAcquire()} never takes a
- * token while someone waits.
+ * <p><b>Fairness.</b> Waiters are served first in, first out, whatever they ask for: a request for
+ * many tokens at the head of the line is served as soon as that many have accrued, and smaller
+ * requests behind it wait, so it is never starved. {@link #tryAcquire()} never takes a token while
+ * someone waits.
  *
  * <p><b>Cancellation.</b> Cancelling a future returned by {@link #acquire()} or {@link #call} while
- * it waits removes the waiter at once; it keeps no token.
+ * it waits removes the waiter at once; it keeps no token (the tokens of a multi-token request are
+ * taken all at once when it is served, never one by one).
+ *
+ * <p><b>Misuse.</b> Asking for fewer than 1 token, or for more than the burst (the bucket could
+ * never hold that many), throws {@link IllegalArgumentException} at once.
  *
  * <p><b>Interruption.</b> No method blocks, so none is affected by interruption.
  *
@@ -55,7 +61,21 @@ public final class RateLimiter {
      * @return a future that completes with {@code null} once the token is taken
      */
     public CompletableFuture<Void> acquire() {
-        return ResilienceInterop.acquireFromJava(core);
+        return ResilienceInterop.acquireFromJava(core, 1);
+    }
+
+    /**
+     * Takes {@code permits} tokens at once, waiting (without blocking) until that many are
+     * available and earlier waiters are served; later callers wait behind this one.
+     *
+     * <p>Cancelling the returned future while it waits gives up the place in line; no token is taken.
+     *
+     * @param permits from 1 to the burst
+     * @return a future that completes with {@code null} once the tokens are taken
+     * @throws IllegalArgumentException at once if {@code permits} is below 1 or above the burst
+     */
+    public CompletableFuture<Void> acquire(int permits) {
+        return ResilienceInterop.acquireFromJava(core, permits);
     }
 
     /**
@@ -65,7 +85,19 @@ public final class RateLimiter {
      * @return true if a token was taken
      */
     public boolean tryAcquire() {
-        return ResilienceInterop.tryAcquireFromJava(core);
+        return ResilienceInterop.tryAcquireFromJava(core, 1);
+    }
+
+    /**
+     * Takes {@code permits} tokens if that many are available now and nobody waits. Never blocks.
+     * Inside a Kaio loop it reads that loop's clock.
+     *
+     * @param permits from 1 to the burst
+     * @return true if the tokens were taken (all of them), false if none was
+     * @throws IllegalArgumentException if {@code permits} is below 1 or above the burst
+     */
+    public boolean tryAcquire(int permits) {
+        return ResilienceInterop.tryAcquireFromJava(core, permits);
     }
 
     /**

@@ -68,13 +68,18 @@ public final class Retry {
      * <p>Returns at once; never blocks. A supplier that throws, or whose stage fails, makes that
      * attempt fail. Cancelling the returned future cancels the current attempt's stage or the backoff.
      *
+     * <p>The first attempt runs on the calling thread. Outside a Kaio loop, when it succeeds the
+     * future completes on the thread that completes its stage (at once for a completed stage);
+     * retries and their backoffs run on Kaio's dispatcher. Inside a loop everything after the
+     * first call of the supplier happens on the loop's thread.
+     *
      * @param supplier starts one attempt; must not return {@code null}
      * @param <T> the result type
      * @return a future of the result, or failed with the last failure (earlier ones suppressed)
      */
     public <T> CompletableFuture<T> call(Supplier<? extends CompletionStage<T>> supplier) {
         Objects.requireNonNull(supplier, "supplier");
-        return ResilienceInterop.callFromJava(core, supplier);
+        return ResilienceInterop.retryCallFromJava(core, supplier);
     }
 
     dev.kaio.resilience.Retry core() {

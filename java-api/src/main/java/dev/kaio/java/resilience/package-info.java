@@ -11,7 +11,11 @@
  * wait in line ends at once, and the {@code CompletionStage} the supplier returned is cancelled.
  *
  * <p><b>Threads.</b> Inside {@code EventLoop.run} the work runs on the loop's thread; elsewhere on
- * Kaio's background dispatcher. Nothing depends on {@code ForkJoinPool.commonPool()}.
+ * Kaio's background dispatcher. Nothing depends on {@code ForkJoinPool.commonPool()}. The one
+ * exception, for speed: outside a loop, {@code CircuitBreaker.call} and the first attempt of
+ * {@code Retry.call} start no task; they call the supplier on the calling thread and complete the
+ * returned future on the thread that completes its stage (at once when it is already complete),
+ * as Resilience4j's {@code executeCompletionStage} does.
  *
  * <p><b>Sample usage.</b>
  * <pre>{@code

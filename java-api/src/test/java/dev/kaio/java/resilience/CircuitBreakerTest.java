@@ -1,16 +1,20 @@
 package dev.kaio.java.resilience;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kaio.ContextVar;
 import dev.kaio.resilience.CircuitBreakerSnapshot;
 import dev.kaio.resilience.CircuitOpenException;
 import dev.kaio.resilience.CircuitState;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -86,6 +90,131 @@ class CircuitBreakerTest {
         CompletableFuture<String> next = breaker.call(() -> CompletableFuture.completedFuture("ok"));
         assertEquals("ok", next.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
         assertEquals(1, breaker.snapshot().getCalls(), "only the successful call is in the window");
+    }
+
+    // The tests below run outside any loop: completed stages take the fast path that starts no
+    // coroutine, pending ones are recorded in whenComplete on the thread that completes them.
+
+    @Test
+    void aSupplierThatThrowsIsAFailureOfTheCallRecordedAsSuch() throws Exception {
+        CircuitBreaker breaker = breaker();
+        IllegalStateException thrown = new IllegalStateException("thrown, not returned");
+        for (int i = 0; i < 2; i++) {
+            CompletableFuture<String> call = breaker.call(() -> {
+                throw thrown;
+            });
+            assertSame(thrown, call.handle((v, failure) -> failure).get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
+        }
+        assertEquals(CircuitState.OPEN, breaker.state());
+        CompletableFuture<String> nullStage = CircuitBreaker.builder().build().call(() -> null);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> nullStage.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
+        assertInstanceOf(NullPointerException.class, e.getCause());
+    }
+
+    @Test
+    void aPendingStageIsRecordedWhenItCompletesAndItsFailureArrivesUnwrapped() throws Exception {
+        CircuitBreaker breaker = breaker();
+        CompletableFuture<String> pending = new CompletableFuture<>();
+        IllegalStateException failure = new IllegalStateException("from a dependent stage");
+        CompletableFuture<String> call = breaker.call(() -> pending.thenApply(v -> {
+            throw failure;
+        }));
+        assertFalse(call.isDone());
+        assertEquals(0, breaker.snapshot().getCalls());
+        Thread completer = new Thread(() -> pending.complete("v"));
+        completer.start();
+        Throwable raw = call.handle((v, t) -> t).get(LONG_DELAY_SECONDS, TimeUnit.SECONDS);
+        assertSame(failure, raw, "not wrapped in a CompletionException");
+        assertEquals(1, breaker.snapshot().getCalls());
+        assertEquals(1, breaker.snapshot().getFailures());
+        CompletableFuture<String> ok = new CompletableFuture<>();
+        CompletableFuture<String> second = breaker.call(() -> ok);
+        ok.complete("fine");
+        assertEquals("fine", second.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
+        assertEquals(CircuitState.OPEN, breaker.state(), "1 of 2 failed: 50 %");
+    }
+
+    @Test
+    void cancellingAHalfOpenTrialFreesItsSlotAndCompletingFromOutsideCancelsTheStage() throws Exception {
+        CircuitBreaker breaker = CircuitBreaker.builder()
+                .countBasedWindow(2).minimumCalls(2).openDuration(Duration.ofNanos(1)).build();
+        for (int i = 0; i < 2; i++) {
+            breaker.call(() -> CompletableFuture.failedFuture(new IOException("down")));
+        }
+        CompletableFuture<String> pending = new CompletableFuture<>();
+        CompletableFuture<String> trial = callUntilAdmitted(breaker, () -> pending);
+        assertEquals(CircuitState.HALF_OPEN, breaker.state());
+        CompletableFuture<String> beyond = breaker.call(() -> CompletableFuture.completedFuture("no"));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> beyond.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
+        assertEquals(CircuitState.HALF_OPEN, assertInstanceOf(CircuitOpenException.class, e.getCause()).getState());
+        assertTrue(trial.cancel(false));
+        assertThrows(CancellationException.class, () -> pending.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS),
+                "cancelling the call cancels its stage");
+
+        CompletableFuture<String> second = new CompletableFuture<>();
+        CompletableFuture<String> trial2 = callUntilAdmitted(breaker, () -> second); // the cancelled trial gave its slot back
+        assertFalse(trial2.isDone());
+        assertTrue(trial2.complete("from outside"));
+        assertThrows(CancellationException.class, () -> second.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS),
+                "completing the call from outside cancels its stage");
+        assertEquals("ok", breaker.call(() -> CompletableFuture.completedFuture("ok")).get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
+        assertEquals(CircuitState.CLOSED, breaker.state());
+    }
+
+    /**
+     * Calls until the breaker lets the call through: it rejects while its 1 ns open duration lasts,
+     * and while a cancelled trial has not yet given its slot back.
+     */
+    private static <T> CompletableFuture<T> callUntilAdmitted(CircuitBreaker breaker,
+            java.util.function.Supplier<CompletableFuture<T>> supplier) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(LONG_DELAY_SECONDS);
+        while (System.nanoTime() < deadline) {
+            CompletableFuture<T> call = breaker.call(supplier::get);
+            if (!call.isCompletedExceptionally()) {
+                return call;
+            }
+            assertThrows(ExecutionException.class, call::get);
+            assertInstanceOf(CircuitOpenException.class, call.handle((v, t) -> t).get());
+        }
+        throw new AssertionError("the breaker never let a trial call through");
+    }
+
+    @Test
+    void theSupplierSeesTheCallersContextValuesAndItsChangesStayInTheCall() throws Exception {
+        ContextVar<String> user = new ContextVar<>("user", "nobody");
+        ContextVar.Token<String> token = user.set("alice");
+        try {
+            Retry retry = Retry.builder().maxAttempts(2).fixedBackoff(Duration.ZERO).build();
+            List<java.util.function.Function<java.util.function.Supplier<CompletableFuture<String>>, CompletableFuture<String>>> calls =
+                    List.of(s -> breaker().call(s::get), s -> retry.call(s::get));
+            for (var call : calls) {
+                List<String> seen = new CopyOnWriteArrayList<>();
+                CompletableFuture<String> pending = new CompletableFuture<>();
+                CompletableFuture<String> result = call.apply(() -> {
+                    seen.add(user.get());
+                    user.set("changed by the supplier");
+                    return pending;
+                });
+                assertEquals(List.of("alice"), seen);
+                assertEquals("alice", user.get(), "the supplier runs with a copy of the caller's values");
+                pending.complete("ok");
+                assertEquals("ok", result.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
+            }
+        } finally {
+            user.reset(token);
+        }
+    }
+
+    @Test
+    void resetAndForceOpenFromJava() throws Exception {
+        CircuitBreaker breaker = breaker();
+        breaker.forceOpen();
+        CompletableFuture<String> rejected = breaker.call(() -> CompletableFuture.completedFuture("no"));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> rejected.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
+        assertEquals(Long.MAX_VALUE, assertInstanceOf(CircuitOpenException.class, e.getCause()).getRetryAfterNanos());
+        breaker.reset();
+        assertEquals(CircuitState.CLOSED, breaker.state());
+        assertEquals("ok", breaker.call(() -> CompletableFuture.completedFuture("ok")).get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
     }
 
     @Test

@@ -52,6 +52,29 @@ class RateLimiterTest {
     }
 
     @Test
+    void multiTokenRequestsTakeAllOrNothingAndMisuseThrowsAtOnce() throws Exception {
+        RateLimiter limiter = hourly(3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> limiter.acquire(4));
+        assertEquals("permits 4 > burst 3: the bucket never holds that many tokens", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> limiter.tryAcquire(0));
+        assertEquals(null, limiter.acquire(2).get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
+        assertFalse(limiter.tryAcquire(2), "1 left: none taken");
+        CompletableFuture<Void> waiting = limiter.acquire(2);
+        assertFalse(waiting.isDone());
+        assertFalse(limiter.tryAcquire(1), "the token left is held back for the waiter");
+        assertTrue(waiting.cancel(false));
+        // The waiter leaves the line when its task, on Kaio's dispatcher, sees the cancellation.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(LONG_DELAY_SECONDS);
+        boolean taken = false;
+        while (!taken && System.nanoTime() < deadline) {
+            taken = limiter.tryAcquire(1);
+            Thread.yield();
+        }
+        assertTrue(taken, "the cancelled request left the line and kept no token");
+        assertFalse(limiter.tryAcquire(1));
+    }
+
+    @Test
     void badSettingsFailAtBuildNamingTheField() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RateLimiter.builder().burst(0).build());
         assertEquals("burst < 1: 0", e.getMessage());

@@ -47,7 +47,7 @@ data class BreakerSpec(
 
 data class LimiterSpec(val permits: Int = 10, val period: Duration = Duration.parse("1s"), val burst: Int? = null)
 
-data class BulkheadSpec(val maxConcurrentCalls: Int = 2, val maxWaitingCalls: Int = 0)
+data class BulkheadSpec(val maxConcurrentCalls: Int = 2, val maxWaitingCalls: Int = 0, val maxWaitTime: Duration? = null)
 
 /** A built component, called the way its API calls it. */
 interface Guard {
@@ -58,11 +58,15 @@ interface BreakerGuard : Guard {
     val state: CircuitState
     val snapshot: CircuitBreakerSnapshot
     fun addListener(listener: (CircuitBreakerSnapshot) -> Unit): AutoCloseable
+    fun reset()
+    fun forceOpen()
 }
 
 interface LimiterGuard : Guard {
     suspend fun acquire()
+    suspend fun acquire(permits: Int)
     suspend fun tryAcquire(): Boolean
+    suspend fun tryAcquire(permits: Int): Boolean
 }
 
 interface BulkheadGuard : Guard {
@@ -122,6 +126,8 @@ object KotlinApi : ResilienceApi {
                 val handle = breaker.addListener(listener)
                 return AutoCloseable { handle.dispose() }
             }
+            override fun reset() = breaker.reset()
+            override fun forceOpen() = breaker.forceOpen()
             override fun toString() = breaker.toString()
         }.also { policies[it] = breaker }
     }
@@ -135,7 +141,9 @@ object KotlinApi : ResilienceApi {
         return object : LimiterGuard {
             override suspend fun <T> call(block: suspend () -> T): T = limiter.call(block)
             override suspend fun acquire() = limiter.acquire()
+            override suspend fun acquire(permits: Int) = limiter.acquire(permits)
             override suspend fun tryAcquire(): Boolean = limiter.tryAcquire()
+            override suspend fun tryAcquire(permits: Int): Boolean = limiter.tryAcquire(permits)
         }
     }
 
@@ -143,6 +151,7 @@ object KotlinApi : ResilienceApi {
         val bulkhead = KBulkhead {
             maxConcurrentCalls = spec.maxConcurrentCalls
             maxWaitingCalls = spec.maxWaitingCalls
+            maxWaitTime = spec.maxWaitTime
         }
         return object : BulkheadGuard {
             override suspend fun <T> call(block: suspend () -> T): T = bulkhead.call(block)
@@ -207,6 +216,8 @@ object JavaApi : ResilienceApi {
             override val state get() = breaker.state()
             override val snapshot get() = breaker.snapshot()
             override fun addListener(listener: (CircuitBreakerSnapshot) -> Unit) = breaker.addListener { listener(it) }
+            override fun reset() = breaker.reset()
+            override fun forceOpen() = breaker.forceOpen()
         }.also { breakers[it] = breaker }
     }
 
@@ -219,15 +230,20 @@ object JavaApi : ResilienceApi {
             override suspend fun acquire() {
                 limiter.acquire().awaitOwned()
             }
+            override suspend fun acquire(permits: Int) {
+                limiter.acquire(permits).awaitOwned()
+            }
             override suspend fun tryAcquire(): Boolean = limiter.tryAcquire()
+            override suspend fun tryAcquire(permits: Int): Boolean = limiter.tryAcquire(permits)
         }
     }
 
     override fun bulkhead(spec: BulkheadSpec): BulkheadGuard {
-        val bulkhead = Bulkhead.builder()
+        val builder = Bulkhead.builder()
             .maxConcurrentCalls(spec.maxConcurrentCalls)
             .maxWaitingCalls(spec.maxWaitingCalls)
-            .build()
+        spec.maxWaitTime?.let { builder.maxWaitTime(it.toJavaDuration()) }
+        val bulkhead = builder.build()
         return object : BulkheadGuard {
             override suspend fun <T> call(block: suspend () -> T): T = bulkhead.call { stageOf(block) }.awaitOwned()
             override val activeCalls get() = bulkhead.activeCalls()

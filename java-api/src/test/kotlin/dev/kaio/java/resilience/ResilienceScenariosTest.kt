@@ -11,6 +11,7 @@ import java.util.concurrent.TimeoutException
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertFalse
+import kotlin.test.assertIs
 import kotlin.test.assertSame
 import kotlin.test.assertTrue
 import kotlin.time.Duration
@@ -384,6 +385,67 @@ class ResilienceScenariosTest {
         assertEquals(CircuitState.OPEN, breaker.state)
     }
 
+    @ParameterizedTest @MethodSource("apis")
+    fun `reset closes the breaker with an empty window from any state`(api: ResilienceApi) = scenario {
+        val breaker = api.breaker(BreakerSpec(minimumCalls = 2, countWindow = 2, openDuration = 10.seconds))
+        breaker.fail()
+        breaker.reset()                                     // CLOSED -> CLOSED: the window is cleared
+        assertEquals(CircuitState.CLOSED, breaker.state)
+        assertEquals(0, breaker.snapshot.calls)
+        breaker.fail()
+        assertEquals(CircuitState.CLOSED, breaker.state, "one failure in the new window is below the minimum")
+        breaker.fail()
+        assertEquals(CircuitState.OPEN, breaker.state)
+        assertFailsWith<CircuitOpenException> { breaker.succeed() }
+        breaker.reset()                                     // OPEN -> CLOSED before the open duration
+        assertEquals(CircuitState.CLOSED, breaker.state)
+        breaker.succeed()
+        assertEquals(1, breaker.snapshot.calls)
+        assertEquals(1L, breaker.snapshot.rejectedCalls, "rejections count since creation")
+
+        breaker.fail()                                      // [S F]: 50 %
+        assertEquals(CircuitState.OPEN, breaker.state)
+        delay(10_000)
+        val gate = CompletableDeferred<Unit>()
+        val trial = async { runCatching { breaker.call<Unit> { gate.await(); throw Boom(1) } } }
+        delay(1)
+        assertEquals(CircuitState.HALF_OPEN, breaker.state)
+        val states = mutableListOf<CircuitState>()
+        breaker.addListener { states += it.state }
+        breaker.reset()                                     // HALF_OPEN -> CLOSED with a trial in flight
+        assertEquals(listOf(CircuitState.CLOSED), states, "listeners see the reset")
+        gate.complete(Unit)
+        assertIs<Boom>(trial.await().exceptionOrNull())
+        assertEquals(CircuitState.CLOSED, breaker.state, "a call admitted before the reset is not counted")
+        assertEquals(0, breaker.snapshot.calls)
+    }
+
+    @ParameterizedTest @MethodSource("apis")
+    fun `forceOpen rejects every call until reset, however long it stays open`(api: ResilienceApi) = scenario {
+        val breaker = api.breaker(BreakerSpec(minimumCalls = 2, countWindow = 2, openDuration = 10.seconds))
+        breaker.succeed()
+        val gate = CompletableDeferred<Unit>()
+        val inFlight = async { runCatching { breaker.call<Unit> { gate.await(); throw Boom(1) } } }
+        delay(1)
+        breaker.forceOpen()
+        assertEquals(CircuitState.OPEN, breaker.state)
+        assertEquals(0, breaker.snapshot.calls)
+        gate.complete(Unit)
+        assertIs<Boom>(inFlight.await().exceptionOrNull())
+        delay(60_000)                                       // far beyond the open duration
+        var ran = false
+        val rejected = assertFailsWith<CircuitOpenException> { breaker.call { ran = true } }
+        assertFalse(ran)
+        assertEquals(CircuitState.OPEN, rejected.state)
+        assertEquals(Duration.INFINITE, rejected.retryAfter)
+        assertEquals("Circuit breaker 'test' is forced OPEN; it stays open until it is reset", rejected.message)
+        assertEquals(CircuitState.OPEN, breaker.state, "no trial call after a forced open")
+        breaker.reset()
+        breaker.succeed()
+        assertEquals(CircuitState.CLOSED, breaker.state)
+        assertEquals(1, breaker.snapshot.calls)
+    }
+
     // ---------------------------------------------------------------- RateLimiter
 
     @ParameterizedTest @MethodSource("apis")
@@ -439,6 +501,66 @@ class ResilienceScenariosTest {
         assertFalse(limiter.tryAcquire())
     }
 
+    @ParameterizedTest @MethodSource("apis")
+    fun `a multi-token request waits for all its tokens and smaller ones behind it never overtake it`(api: ResilienceApi) = scenario {
+        val limiter = api.limiter(LimiterSpec(permits = 10, period = 1.seconds, burst = 5))  // a token per 100 ms
+        limiter.acquire(4)                                  // 1 token left
+        assertEquals(0L, now())
+        val served = mutableListOf<Pair<String, Long>>()
+        val big = launch { limiter.acquire(5); served += "big" to now() }
+        val small = launch { limiter.acquire(1); served += "small" to now() }
+        delay(100)
+        assertFalse(limiter.tryAcquire(1), "2 tokens are there, but nobody overtakes a waiter")
+        big.join(); small.join()
+        assertEquals(listOf("big" to 400L, "small" to 500L), served)
+    }
+
+    @ParameterizedTest @MethodSource("apis")
+    fun `tryAcquire of n takes all n tokens or none`(api: ResilienceApi) = scenario {
+        val limiter = api.limiter(LimiterSpec(permits = 10, period = 1.seconds, burst = 5))
+        assertTrue(limiter.tryAcquire(3))
+        assertFalse(limiter.tryAcquire(3), "2 left: none taken")
+        assertTrue(limiter.tryAcquire(2))
+        delay(300)
+        assertTrue(limiter.tryAcquire(3))
+        assertFalse(limiter.tryAcquire(1))
+    }
+
+    @ParameterizedTest @MethodSource("apis")
+    fun `a cancelled multi-token request keeps no token`(api: ResilienceApi) = scenario {
+        val limiter = api.limiter(LimiterSpec(permits = 10, period = 1.seconds, burst = 5))
+        limiter.acquire(5)                                  // empty at t = 0
+        var bigGot = false
+        var smallAt = -1L
+        val big = launch { limiter.acquire(5); bigGot = true }
+        val small = launch { limiter.acquire(2); smallAt = now() }
+        delay(300)                                          // 3 tokens accrued, held back for the big request
+        big.cancel()
+        big.join()
+        small.join()
+        assertFalse(bigGot)
+        assertEquals(300L, smallAt, "the tokens the cancelled request waited for go to the next at once")
+        assertTrue(limiter.tryAcquire(1), "3 - 2 = 1 token left: the cancelled request took none")
+        assertFalse(limiter.tryAcquire(1))
+    }
+
+    @ParameterizedTest @MethodSource("apis")
+    fun `asking for more tokens than the burst, or fewer than one, is a misuse error`(api: ResilienceApi) = scenario {
+        val limiter = api.limiter(LimiterSpec(permits = 10, period = 1.seconds, burst = 5))
+        assertEquals(
+            "permits 6 > burst 5: the bucket never holds that many tokens",
+            assertFailsWith<IllegalArgumentException> { limiter.acquire(6) }.message,
+        )
+        assertEquals(
+            "permits 6 > burst 5: the bucket never holds that many tokens",
+            assertFailsWith<IllegalArgumentException> { limiter.tryAcquire(6) }.message,
+        )
+        assertEquals("permits < 1: 0", assertFailsWith<IllegalArgumentException> { limiter.acquire(0) }.message)
+        assertEquals("permits < 1: -1", assertFailsWith<IllegalArgumentException> { limiter.tryAcquire(-1) }.message)
+        assertEquals(0L, now(), "a misuse error comes at once")
+        assertTrue(limiter.tryAcquire(5), "misuse took no token")
+    }
+
     // ---------------------------------------------------------------- Bulkhead
 
     @ParameterizedTest @MethodSource("apis")
@@ -480,6 +602,48 @@ class ResilienceScenariosTest {
         assertEquals(listOf("a", "c", "d"), order)
         assertEquals(0, bulkhead.activeCalls)
         assertEquals(0, bulkhead.waitingCalls)
+    }
+
+    @ParameterizedTest @MethodSource("apis")
+    fun `a waiter that waits longer than maxWaitTime fails saying it timed out and leaves the line`(api: ResilienceApi) = scenario {
+        val bulkhead = api.bulkhead(BulkheadSpec(maxConcurrentCalls = 1, maxWaitingCalls = 2, maxWaitTime = 1.seconds))
+        val gate = CompletableDeferred<Unit>()
+        val order = mutableListOf<String>()
+        launch { bulkhead.call { order += "a"; gate.await() } }
+        delay(1)
+        val b = async { runCatching { bulkhead.call { order += "b" } } }           // waits from t = 1
+        delay(500)
+        val c = async { bulkhead.call { order += "c"; now() } }                    // waits from t = 501
+        delay(1)
+        assertEquals(2, bulkhead.waitingCalls)
+        val timedOut = assertIs<BulkheadFullException>(b.await().exceptionOrNull())
+        assertEquals(1_001L, now())
+        assertEquals("Bulkhead timed out after waiting 1s for a slot (maxConcurrentCalls=1, maxWaitTime=1s)", timedOut.message)
+        assertEquals(1, bulkhead.waitingCalls)
+        gate.complete(Unit)
+        assertEquals(1_001L, c.await(), "a waiter served within its time runs")
+        assertEquals(listOf("a", "c"), order)
+        assertEquals(0, bulkhead.activeCalls)
+        assertEquals(0, bulkhead.waitingCalls)
+    }
+
+    @ParameterizedTest @MethodSource("apis")
+    fun `a waiter cancelled before its maxWaitTime leaves the line at once`(api: ResilienceApi) = scenario {
+        val bulkhead = api.bulkhead(BulkheadSpec(maxConcurrentCalls = 1, maxWaitingCalls = 1, maxWaitTime = 1.seconds))
+        val gate = CompletableDeferred<Unit>()
+        launch { bulkhead.call { gate.await() } }
+        delay(1)
+        var ran = false
+        val waiter = launch { bulkhead.call { ran = true } }
+        delay(100)
+        waiter.cancel()
+        waiter.join()
+        assertEquals(101L, now())
+        assertEquals(0, bulkhead.waitingCalls)
+        gate.complete(Unit)
+        delay(2_000)
+        assertFalse(ran)
+        assertEquals(0, bulkhead.activeCalls)
     }
 
     // ---------------------------------------------------------------- Composition
@@ -538,5 +702,6 @@ class ResilienceScenariosTest {
 
         expect("maxConcurrentCalls < 1: 0") { api.bulkhead(BulkheadSpec(maxConcurrentCalls = 0)) }
         expect("maxWaitingCalls < 0: -1") { api.bulkhead(BulkheadSpec(maxWaitingCalls = -1)) }
+        expect("maxWaitTime is negative: -1s") { api.bulkhead(BulkheadSpec(maxWaitTime = (-1).seconds)) }
     }
 }
