@@ -133,7 +133,7 @@ internal class SelectorLoop(name: String) : CoroutineDispatcher() {
  * again (a read loop), replaced when another Job waits, disposed when the socket closes.
  *
  *     await:   job.ensureActive; watch(job); park c -> on the loop: arm(c)
- *     arm:     c's Job already cancelled ? resume c with its CancellationException : slot := c
+ *     arm:     the Job already cancelled ? resume c with its CancellationException : slot := c
  *     ready:   slot := null; resume c (dispatched)                          } on the loop thread,
  *     cancel:  the handler posts: slot holds a waiter of that Job ? slot := null;  } so exactly one
  *              resume it with the Job's CancellationException                  } of them resumes c
@@ -175,7 +175,7 @@ internal class NioSocket(val loop: SelectorLoop, val channel: SelectableChannel)
             job.ensureActive()
             watch(op, job)
         }
-        suspendCoroutine<Unit> { continuation -> loop.onLoop { arm(op, continuation) } }
+        suspendCoroutine<Unit> { continuation -> loop.onLoop { arm(op, continuation, job) } }
         job?.ensureActive()
     }
 
@@ -208,7 +208,7 @@ internal class NioSocket(val loop: SelectorLoop, val channel: SelectableChannel)
     }
 
     /** Runs [waiter] on the loop thread when the channel is ready for [op] (or closed). */
-    fun whenReady(op: Int, waiter: () -> Unit) = loop.onLoop { arm(op, waiter) }
+    fun whenReady(op: Int, waiter: () -> Unit) = loop.onLoop { arm(op, waiter, null) }
 
     /** Stops watching for [op] (used after a connect: a connected channel stays "connectable"). */
     fun clearInterest(op: Int) = loop.onLoop {
@@ -216,13 +216,11 @@ internal class NioSocket(val loop: SelectorLoop, val channel: SelectableChannel)
         if (key != null && key.isValid) key.interestOps(key.interestOps() and op.inv())
     }
 
-    private fun arm(op: Int, waiter: Any) {
-        if (waiter is Continuation<*>) {
-            val job = waiter.context[Job]
-            if (job != null && !job.isActive) {
-                waiter.resumeWithException(job.getCancellationException())
-                return
-            }
+    /** Puts [waiter] in the slot of [op]; [job] is the Job of a waiting coroutine (null for a callback or no Job). */
+    private fun arm(op: Int, waiter: Any, job: Job?) {
+        if (job != null && !job.isActive) {
+            (waiter as Continuation<*>).resumeWithException(job.getCancellationException())
+            return
         }
         if (closedOnLoop) {
             wake(waiter)

@@ -121,6 +121,13 @@ public fun StreamReader.lines(): Flow<String> = flow {
     while (true) emit(readLine() ?: break)
 }
 
+/** Throws [IndexOutOfBoundsException] unless [offset] and [length] select bytes of [array]. */
+internal fun checkSlice(array: ByteArray, offset: Int, length: Int) {
+    if (offset < 0 || length < 0 || length > array.size - offset) {
+        throw IndexOutOfBoundsException("offset $offset and length $length do not fit in an array of ${array.size}")
+    }
+}
+
 /** Where a [BufferedStreamReader] gets its bytes: at least one, or -1 at the end of the stream. */
 internal fun interface ByteSource {
     suspend fun read(destination: ByteArray, offset: Int, length: Int): Int
@@ -212,9 +219,7 @@ internal class BufferedStreamReader(
     }
 
     override suspend fun read(destination: ByteArray, offset: Int, length: Int): Int = reading("read") {
-        if (offset < 0 || length < 0 || length > destination.size - offset) {
-            throw IndexOutOfBoundsException("offset $offset and length $length do not fit in an array of ${destination.size}")
-        }
+        checkSlice(destination, offset, length)
         if (length == 0) return 0
         if (available == 0) {
             if (eof) return -1

@@ -221,9 +221,7 @@ internal abstract class BufferedStreamWriter : StreamWriter {
     override fun write(data: ByteArray) = write(data, 0, data.size)
 
     override fun write(data: ByteArray, offset: Int, length: Int) {
-        if (offset < 0 || length < 0 || length > data.size - offset) {
-            throw IndexOutOfBoundsException("offset $offset and length $length do not fit in an array of ${data.size}")
-        }
+        checkSlice(data, offset, length)
         var finish: (() -> Unit)? = null
         synchronized(lock) {
             // A connection that failed under the writer reports its IOException; a writer the
