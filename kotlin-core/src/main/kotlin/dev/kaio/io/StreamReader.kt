@@ -44,6 +44,21 @@ public interface StreamReader {
      */
     public suspend fun read(max: Int = DEFAULT_LIMIT): ByteArray
 
+    /**
+     * Reads at most [length] bytes into [destination] from [offset], `InputStream.read(b, off, len)`
+     * for a suspending stream: takes what the buffer holds, or else waits for at least one byte.
+     * Returns how many bytes were read, -1 at the end of the stream, or 0 when [length] is 0.
+     *
+     * Unlike `read(max)`, it allocates nothing: reuse one array for a stream of chunks (a proxy, a
+     * file copy). When the buffer is empty and [length] is at least the buffer's size, the bytes go
+     * from the socket straight into [destination].
+     *
+     * Cancellable while it waits; a cancelled call reads nothing.
+     *
+     * @throws IndexOutOfBoundsException if [offset] and [length] do not fit in [destination].
+     */
+    public suspend fun read(destination: ByteArray, offset: Int = 0, length: Int = destination.size - offset): Int
+
     /** Reads up to the end of the stream, without any limit; returns what was read. */
     public suspend fun readToEnd(): ByteArray
 
@@ -64,6 +79,21 @@ public interface StreamReader {
      *   also the part not received yet: the next `readLine` returns the line after it.
      */
     public suspend fun readLine(): String?
+
+    /**
+     * Reads a line as bytes, asyncio's `readline`: the bytes up to and including the `\n` (a
+     * `\r` before it is kept too), not decoded. Returns the last line even without a newline, and
+     * null at the end of the stream.
+     *
+     * This is [readLine] for protocols that pass lines on or parse bytes: no UTF-8 decoding, one
+     * array per line, ready for [StreamWriter.write] (an echo or a proxy writes it back unchanged).
+     *
+     * Cancellable while it waits; a cancelled call consumes nothing.
+     *
+     * @throws LimitOverrunException if the line is longer than [limit]. As with [readLine], the line
+     *   is discarded, also the part not received yet: the next call returns the line after it.
+     */
+    public suspend fun readLineBytes(): ByteArray?
 
     /**
      * Reads up to and including [separator], asyncio's `readuntil`.
@@ -89,6 +119,13 @@ public interface StreamReader {
  */
 public fun StreamReader.lines(): Flow<String> = flow {
     while (true) emit(readLine() ?: break)
+}
+
+/** Throws [IndexOutOfBoundsException] unless [offset] and [length] select bytes of [array]. */
+internal fun checkSlice(array: ByteArray, offset: Int, length: Int) {
+    if (offset < 0 || length < 0 || length > array.size - offset) {
+        throw IndexOutOfBoundsException("offset $offset and length $length do not fit in an array of ${array.size}")
+    }
 }
 
 /** Where a [BufferedStreamReader] gets its bytes: at least one, or -1 at the end of the stream. */
@@ -181,6 +218,25 @@ internal class BufferedStreamReader(
         take(minOf(max, available))
     }
 
+    override suspend fun read(destination: ByteArray, offset: Int, length: Int): Int = reading("read") {
+        checkSlice(destination, offset, length)
+        if (length == 0) return 0
+        if (available == 0) {
+            if (eof) return -1
+            if (length >= buffer.size) {
+                // Nothing buffered and a large read: straight from the source, no copy.
+                val n = source.read(destination, offset, length)
+                if (n < 0) eof = true
+                return n
+            }
+            if (!fill()) return -1
+        }
+        val n = minOf(length, available)
+        buffer.copyInto(destination, offset, start, start + n)
+        start += n
+        n
+    }
+
     override suspend fun readToEnd(): ByteArray = reading("readToEnd") {
         while (fill()) Unit
         take(available)
@@ -238,9 +294,29 @@ internal class BufferedStreamReader(
         }
     }
 
-    override suspend fun readLine(): String? = reading("readLine") { readLineUnlocked() }
+    override suspend fun readLine(): String? = reading("readLine") {
+        val consumed = lineLength()
+        if (consumed < 0) return null
+        var textEnd = start + consumed
+        if (buffer[textEnd - 1] == LF) {
+            textEnd--
+            if (textEnd > start && buffer[textEnd - 1] == CR) textEnd--
+        }
+        val line = String(buffer, start, textEnd - start, Charsets.UTF_8)
+        start += consumed
+        line
+    }
 
-    private suspend fun readLineUnlocked(): String? {
+    override suspend fun readLineBytes(): ByteArray? = reading("readLineBytes") {
+        val consumed = lineLength()
+        if (consumed < 0) null else take(consumed)
+    }
+
+    /**
+     * Buffers the next line and returns its length with its `\n` (the rest of the stream if it
+     * ends without one), or -1 at the end of the stream. Skips a line that overran the limit.
+     */
+    private suspend fun lineLength(): Int {
         while (skippingLine) {
             val newline = indexOf(NEWLINE, 0)
             if (newline >= 0) {
@@ -248,7 +324,7 @@ internal class BufferedStreamReader(
                 skippingLine = false
             } else {
                 start = end
-                if (!fill()) return null
+                if (!fill()) return -1
             }
         }
         var searched = 0
@@ -259,7 +335,7 @@ internal class BufferedStreamReader(
                     start += found + 1
                     throw LimitOverrunException("Line is longer than the limit $limit; it was skipped", found + 1)
                 }
-                return decodeLine(found, found + 1)
+                return found + 1
             }
             if (available > limit) {
                 val discarded = available
@@ -268,21 +344,14 @@ internal class BufferedStreamReader(
                 throw LimitOverrunException("Line is longer than the limit $limit; it was skipped", discarded)
             }
             searched = available
-            if (!fill()) return if (available == 0) null else decodeLine(available, available)
+            if (!fill()) return if (available == 0) -1 else available
         }
-    }
-
-    private fun decodeLine(length: Int, consumed: Int): String {
-        var textEnd = start + length
-        if (length > 0 && textEnd <= end && consumed > length && buffer[textEnd - 1] == CR) textEnd--
-        val line = String(buffer, start, textEnd - start, Charsets.UTF_8)
-        start += consumed
-        return line
     }
 
     private companion object {
         val NO_JOB = Any()
-        val NEWLINE = byteArrayOf('\n'.code.toByte())
+        const val LF = '\n'.code.toByte()
+        val NEWLINE = byteArrayOf(LF)
         const val CR = '\r'.code.toByte()
     }
 }

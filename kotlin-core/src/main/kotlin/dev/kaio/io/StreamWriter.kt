@@ -52,6 +52,16 @@ public interface StreamWriter {
      */
     public fun write(data: ByteArray)
 
+    /**
+     * Writes [length] bytes of [data] from [offset]; see [write]. The array is not kept, so a
+     * caller may refill it as soon as this returns (a copy loop reusing one buffer).
+     *
+     * @throws IndexOutOfBoundsException if [offset] and [length] do not fit in [data].
+     * @throws IllegalStateException if the writer was closed or [writeEof] was called.
+     * @throws IOException if the connection has failed.
+     */
+    public fun write(data: ByteArray, offset: Int, length: Int)
+
     /** Writes [line] encoded as UTF-8 followed by `\n`; see [write]. */
     public fun writeLine(line: String)
 
@@ -208,7 +218,10 @@ internal abstract class BufferedStreamWriter : StreamWriter {
         wakeDrainers()
     }
 
-    override fun write(data: ByteArray) {
+    override fun write(data: ByteArray) = write(data, 0, data.size)
+
+    override fun write(data: ByteArray, offset: Int, length: Int) {
+        checkSlice(data, offset, length)
         var finish: (() -> Unit)? = null
         synchronized(lock) {
             // A connection that failed under the writer reports its IOException; a writer the
@@ -218,8 +231,8 @@ internal abstract class BufferedStreamWriter : StreamWriter {
                 failure?.let { "write on a StreamWriter whose connection failed: $it" }
                     ?: "write on a StreamWriter that is closed or ended (close, abort or writeEof was called)"
             }
-            if (data.isEmpty()) return
-            val buffer = ByteBuffer.wrap(data)
+            if (length == 0) return
+            val buffer = ByteBuffer.wrap(data, offset, length)
             if (pending.isEmpty()) {
                 try {
                     tryWriteNow(buffer)
@@ -228,7 +241,7 @@ internal abstract class BufferedStreamWriter : StreamWriter {
                 }
             }
             if (finish == null && buffer.hasRemaining()) {
-                val rest = ByteBuffer.wrap(data.copyOfRange(buffer.position(), data.size))
+                val rest = ByteBuffer.wrap(data.copyOfRange(buffer.position(), offset + length))
                 pending.addLast(rest)
                 buffered += rest.remaining()
                 if (pending.size == 1) scheduleFlush()

@@ -1,6 +1,6 @@
-@file:JvmName("StreamsBenchmark")
+@file:JvmName("StreamsWorkloads")
 
-package dev.kaio.benchmarks
+package dev.kaio.benchmarks.streams
 
 import dev.kaio.io.Server
 import dev.kaio.io.startServer
@@ -19,6 +19,7 @@ import java.nio.channels.SelectionKey
 import java.nio.channels.Selector
 import java.nio.channels.ServerSocketChannel
 import java.nio.channels.SocketChannel
+import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.concurrent.thread
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -28,39 +29,56 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 
 /*
- * Streams benchmark: an echo workload against three servers in the same JVM and run.
- *   - kaio:  dev.kaio.io.startServer, handler = readLine / writeLine / drain (the idiomatic loop);
- *            bulk: read(64 KiB) / write / drain.
- *   - ktor:  raw ktor-network (SelectorManager(Dispatchers.IO), readUTF8Line / writeStringUtf8 with
- *            autoFlush; bulk: readAvailable / writeFully).
- *   - nio:   a hand-written single-thread NIO selector echo server (bytes back as they come).
- * The load is the same single-thread NIO client for all: C connections, each sends a 64-byte line
- * and waits for its echo before the next, N lines per connection. Bulk: one client, a writer thread
- * and a reader thread, B MiB through the echo.
- *
- * Usage: StreamsBenchmark [clients=100] [lines=1000] [rounds=5] [bulkMiB=1024]
+ * Workloads of the streams benchmark (issue 6); the JMH classes (StreamsEchoBenchmark,
+ * StreamsBulkBenchmark, Java) call them. Echo servers on 127.0.0.1 in the benchmark's JVM:
+ *   - kaio:      dev.kaio.io.startServer, handler = readLineBytes / write / drain (bytes in, bytes out);
+ *   - kaioText:  the same server with readLine / writeLine / drain (String lines, UTF-8 decoded and encoded);
+ *                bulk for both: read(buffer) / write(buffer, 0, n) / drain;
+ *   - ktor:      raw ktor-network (SelectorManager(Dispatchers.IO), readUTF8Line / writeStringUtf8 with
+ *                autoFlush; bulk: readAvailable / writeFully);
+ *   - nio:       a hand-written single-thread NIO selector echo server (bytes back as they come).
+ * The load generator is the same for all: a single-thread NIO client (EchoClients) or, for bulk, one
+ * connection with a writer thread and a reader thread (bulkTransfer).
  */
 
-private const val LINE = 64
+/** Length of one echo message, its `\n` included. */
+public const val LINE: Int = 64
 
-private interface EchoServer : AutoCloseable {
-    val port: Int
+/** An echo server of the benchmark. */
+public interface EchoServer : AutoCloseable {
+    public val port: Int
 }
 
-private fun kaioServer(bulk: Boolean): EchoServer {
+/** Starts the echo server named [kind] (`nio`, `ktor`, `kaio`, `kaioText`); [bulk] selects the chunk handler. */
+public fun startEchoServer(kind: String, bulk: Boolean): EchoServer = when (kind) {
+    "nio" -> nioServer()
+    "ktor" -> ktorServer(bulk)
+    "kaio" -> kaioServer(bulk, text = false)
+    "kaioText" -> kaioServer(bulk, text = true)
+    else -> throw IllegalArgumentException("unknown server: $kind")
+}
+
+private fun kaioServer(bulk: Boolean, text: Boolean): EchoServer {
     val server: Server = runBlocking {
         startServer("127.0.0.1", 0) { reader, writer ->
-            if (bulk) {
-                while (true) {
-                    val data = reader.read(64 * 1024)
-                    if (data.isEmpty()) break
-                    writer.write(data)
-                    writer.drain()
+            when {
+                bulk -> {
+                    val buffer = ByteArray(64 * 1024)
+                    while (true) {
+                        val n = reader.read(buffer)
+                        if (n < 0) break
+                        writer.write(buffer, 0, n)
+                        writer.drain()
+                    }
                 }
-            } else {
-                while (true) {
+                text -> while (true) {
                     val line = reader.readLine() ?: break
                     writer.writeLine(line)
+                    writer.drain()
+                }
+                else -> while (true) {
+                    val line = reader.readLineBytes() ?: break
+                    writer.write(line)
                     writer.drain()
                 }
             }
@@ -123,7 +141,7 @@ private fun nioServer(): EchoServer {
     val listener = ServerSocketChannel.open().bind(InetSocketAddress("127.0.0.1", 0), 1024)
     listener.configureBlocking(false)
     listener.register(selector, SelectionKey.OP_ACCEPT)
-    val running = java.util.concurrent.atomic.AtomicBoolean(true)
+    val running = AtomicBoolean(true)
     val loop = thread(name = "nio-echo", isDaemon = true) {
         while (running.get()) {
             selector.select()
@@ -170,60 +188,78 @@ private fun nioServer(): EchoServer {
     }
 }
 
-/** C connections, each sends a line and waits for its echo, N times. Returns messages per second. */
-private fun echoLoad(port: Int, clients: Int, lines: Int): Double {
-    val message = ByteArray(LINE) { 'a'.code.toByte() }.also { it[LINE - 1] = '\n'.code.toByte() }
-    val selector = Selector.open()
-    class Client(val channel: SocketChannel) {
+/**
+ * [clients] connections to [port], kept open across rounds. A round: each connection sends a
+ * [LINE]-byte line and waits for its echo before the next, `lines` times, all connections at once;
+ * driven by one thread with one selector.
+ */
+public class EchoClients(port: Int, clients: Int) : AutoCloseable {
+    private val message = ByteArray(LINE) { 'a'.code.toByte() }.also { it[LINE - 1] = '\n'.code.toByte() }
+    private val selector = Selector.open()
+
+    private inner class Client(val channel: SocketChannel) {
         var done = 0
         var pending = 0
         val input: ByteBuffer = ByteBuffer.allocateDirect(4096)
         val output: ByteBuffer = ByteBuffer.allocateDirect(LINE)
+
         fun send() {
-            output.clear(); output.put(message); output.flip()
+            output.clear()
+            output.put(message)
+            output.flip()
             while (output.hasRemaining()) channel.write(output)
         }
     }
-    val all = (0 until clients).map {
+
+    private val all = (0 until clients).map {
         val channel = SocketChannel.open(InetSocketAddress("127.0.0.1", port))
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true)
         channel.configureBlocking(false)
         Client(channel).also { channel.register(selector, SelectionKey.OP_READ, it) }
     }
-    val total = clients.toLong() * lines
-    var received = 0L
-    val start = System.nanoTime()
-    all.forEach { it.send() }
-    while (received < total) {
-        selector.select()
-        val keys = selector.selectedKeys().iterator()
-        while (keys.hasNext()) {
-            val key = keys.next()
-            keys.remove()
-            val c = key.attachment() as Client
-            c.input.clear()
-            val n = c.channel.read(c.input)
-            check(n >= 0) { "server closed a connection" }
-            c.pending += n
-            while (c.pending >= LINE) {
-                c.pending -= LINE
-                c.done++
-                received++
-                if (c.done < lines) c.send()
+
+    /** Runs one round of [lines] lines per connection; returns the number of echoed messages. */
+    public fun round(lines: Int): Long {
+        val total = all.size.toLong() * lines
+        var received = 0L
+        for (client in all) {
+            client.done = 0
+            client.pending = 0
+            client.send()
+        }
+        while (received < total) {
+            selector.select()
+            val keys = selector.selectedKeys().iterator()
+            while (keys.hasNext()) {
+                val key = keys.next()
+                keys.remove()
+                @Suppress("UNCHECKED_CAST")
+                val c = key.attachment() as EchoClients.Client
+                c.input.clear()
+                val n = c.channel.read(c.input)
+                check(n >= 0) { "server closed a connection" }
+                c.pending += n
+                while (c.pending >= LINE) {
+                    c.pending -= LINE
+                    c.done++
+                    received++
+                    if (c.done < lines) c.send()
+                }
             }
         }
+        return received
     }
-    val seconds = (System.nanoTime() - start) / 1e9
-    all.forEach { it.channel.close() }
-    selector.close()
-    return total / seconds
+
+    override fun close() {
+        all.forEach { it.channel.close() }
+        selector.close()
+    }
 }
 
-/** One client pushes [mib] MiB through the echo and reads it back concurrently. Returns MB/s (MiB). */
-private fun bulkLoad(port: Int, mib: Int): Double {
+/** One connection pushes [mib] MiB through the echo (writer thread) and reads it back (this thread). Returns the bytes received. */
+public fun bulkTransfer(port: Int, mib: Int): Long {
     val channel = SocketChannel.open(InetSocketAddress("127.0.0.1", port))
     val total = mib.toLong() * 1024 * 1024
-    val start = System.nanoTime()
     val writer = thread(name = "bulk-writer") {
         val buffer = ByteBuffer.allocateDirect(256 * 1024)
         var sent = 0L
@@ -241,58 +277,7 @@ private fun bulkLoad(port: Int, mib: Int): Double {
         check(n >= 0) { "server closed the connection after $received bytes" }
         received += n
     }
-    val seconds = (System.nanoTime() - start) / 1e9
     writer.join()
     channel.close()
-    return mib / seconds
-}
-
-private fun median(values: List<Double>) = values.sorted()[values.size / 2]
-
-public fun main(args: Array<String>) {
-    val clients = args.getOrNull(0)?.toInt() ?: 100
-    val lines = args.getOrNull(1)?.toInt() ?: 1000
-    val rounds = args.getOrNull(2)?.toInt() ?: 5
-    val bulkMiB = args.getOrNull(3)?.toInt() ?: 1024
-    println("Streams benchmark: $clients clients x $lines lines of $LINE bytes, $rounds rounds; bulk $bulkMiB MiB")
-    println("JVM ${System.getProperty("java.version")}, ${Runtime.getRuntime().availableProcessors()} CPUs")
-    val servers = listOf<Pair<String, (Boolean) -> EchoServer>>(
-        "nio (reference)" to { _ -> nioServer() },
-        "ktor-network" to ::ktorServer,
-        "kaio" to ::kaioServer,
-    )
-    val echo = LinkedHashMap<String, MutableList<Double>>()
-    // Interleaved rounds, after one warm-up round each, so drift of the machine hits all alike.
-    for (round in 0..rounds) {
-        for ((name, make) in servers) {
-            make(false).use { server ->
-                val rate = echoLoad(server.port, clients, if (round == 0) lines / 2 else lines)
-                if (round > 0) echo.getOrPut(name) { ArrayList() }.add(rate)
-            }
-        }
-    }
-    println()
-    println("| server | echo msg/s (median of $rounds) | min | max |")
-    println("|---|---:|---:|---:|")
-    for ((name, rates) in echo) {
-        println("| $name | %,.0f | %,.0f | %,.0f |".format(median(rates), rates.minOrNull(), rates.maxOrNull()))
-    }
-    if (bulkMiB > 0) {
-        val bulk = LinkedHashMap<String, MutableList<Double>>()
-        for (round in 0..2) {
-            for ((name, make) in servers) {
-                make(true).use { server ->
-                    val rate = bulkLoad(server.port, if (round == 0) 64 else bulkMiB)
-                    if (round > 0) bulk.getOrPut(name) { ArrayList() }.add(rate)
-                }
-            }
-        }
-        println()
-        println("| server | bulk MiB/s ($bulkMiB MiB, median of 2) | min | max |")
-        println("|---|---:|---:|---:|")
-        for ((name, rates) in bulk) {
-            println("| $name | %,.0f | %,.0f | %,.0f |".format(median(rates), rates.minOrNull(), rates.maxOrNull()))
-        }
-    }
-    System.exit(0)
+    return received
 }
