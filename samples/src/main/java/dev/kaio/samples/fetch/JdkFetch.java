@@ -13,7 +13,9 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodySubscribers;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -105,13 +107,22 @@ public final class JdkFetch {
             int index = i;
             indices.add(tasks.get(i).handle((response, failure) -> index));
         }
+        Set<Integer> reported = new HashSet<>();
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (CompletableFuture<Integer> next : Tasks.asCompleted(indices, config.getTimeout())) {
-            chain = chain.thenCompose(ignored -> next).thenAccept(index -> report.completed(lineOf(tasks, index)));
+            chain = chain.thenCompose(ignored -> next).thenAccept(index -> {
+                reported.add(index);
+                report.completed(lineOf(tasks, index));
+            });
         }
         return chain.handle((ignored, failure) -> {
             if (failure != null && !(unwrap(failure) instanceof TimeoutException)) throw new IllegalStateException(failure);
-            cancelPending(tasks);
+            // Not "not done": a task finishing after the deadline was not reported either.
+            List<Integer> pending = new ArrayList<>();
+            for (int i = 0; i < tasks.size(); i++) {
+                if (!reported.contains(i)) pending.add(i);
+            }
+            cancelPending(tasks, pending);
             return null;
         });
     }
@@ -121,10 +132,12 @@ public final class JdkFetch {
         List<CompletableFuture<HttpResponse<Body>>> tasks = spawnAll();
         return Tasks.wait(tasks, ReturnWhen.ALL_COMPLETED, config.getTimeout()).thenAccept(result -> {
             report.print("finished: " + result.getDone().size() + " of " + tasks.size());
+            List<Integer> pending = new ArrayList<>();
             for (int i = 0; i < tasks.size(); i++) {
                 if (result.getDone().contains(tasks.get(i))) report.print(lineOf(tasks, i));
+                if (result.getPending().contains(tasks.get(i))) pending.add(i);
             }
-            cancelPending(tasks);
+            cancelPending(tasks, pending);
         });
     }
 
@@ -134,13 +147,12 @@ public final class JdkFetch {
         return tasks;
     }
 
-    private void cancelPending(List<CompletableFuture<HttpResponse<Body>>> tasks) {
-        List<String> pending = new ArrayList<>();
-        for (int i = 0; i < tasks.size(); i++) {
-            if (!tasks.get(i).isDone()) pending.add(config.getUrls().get(i));
-        }
-        report.pending(pending);
-        tasks.forEach(task -> task.cancel(true));
+    /** Reports the tasks at {@code pending} as still running and cancels them (a no-op for any that finished meanwhile). */
+    private void cancelPending(List<CompletableFuture<HttpResponse<Body>>> tasks, List<Integer> pending) {
+        List<String> urls = new ArrayList<>();
+        for (int index : pending) urls.add(config.getUrls().get(index));
+        report.pending(urls);
+        for (int index : pending) tasks.get(index).cancel(true);
     }
 
     /** The line of a task that has completed. */

@@ -67,24 +67,29 @@ internal class KtorFetch(private val config: FetchConfig, private val report: Fe
     /** Each URL's line as it finishes; at the timeout, the URLs still running are cancelled. */
     private suspend fun asCompleted(client: HttpClient) = supervisorScope {
         val tasks = config.urls.map { url -> spawn(url) { fetch(client, url) } }
+        val reported = HashSet<Deferred<FetchAnswer>>()
         try {
-            asCompletedTasks(tasks, config.timeout.toKotlinDuration()).collect { task -> report.completed(lineOf(tasks, task)) }
+            asCompletedTasks(tasks, config.timeout.toKotlinDuration()).collect { task ->
+                reported += task
+                report.completed(lineOf(tasks, task))
+            }
         } catch (timedOut: DeadlineExceededException) {
-            cancelPending(tasks)
+            // Not "not completed": a task finishing after the deadline was not reported either.
+            cancelPending(tasks, tasks.filter { it !in reported })
         }
     }
 
     /** Waits up to the timeout, then prints the finished URLs in argument order and cancels the rest. */
     private suspend fun waitWithTimeout(client: HttpClient) = supervisorScope {
         val tasks = config.urls.map { url -> spawn(url) { fetch(client, url) } }
-        val (done, _) = wait(tasks, ReturnWhen.ALL_COMPLETED, config.timeout.toKotlinDuration())
+        val (done, pending) = wait(tasks, ReturnWhen.ALL_COMPLETED, config.timeout.toKotlinDuration())
         report.print("finished: ${done.size} of ${tasks.size}")
         tasks.filter { it in done }.forEach { report.print(lineOf(tasks, it)) }
-        cancelPending(tasks)
+        cancelPending(tasks, tasks.filter { it in pending })
     }
 
-    private fun cancelPending(tasks: List<Deferred<FetchAnswer>>) {
-        val pending = tasks.filter { !it.isCompleted }
+    /** Reports [pending] as still running and cancels them (a no-op for any that finished meanwhile). */
+    private fun cancelPending(tasks: List<Deferred<FetchAnswer>>, pending: List<Deferred<FetchAnswer>>) {
         report.pending(pending.map { config.urls[tasks.indexOf(it)] })
         pending.forEach { it.cancel() }
     }
