@@ -42,6 +42,13 @@ public fun readExactly(reader: StreamReader, count: Int): CompletableFuture<Byte
 public fun readLine(reader: StreamReader): CompletableFuture<String?> = launchFuture { reader.readLine() }
 
 @InternalKaioApi
+public fun readInto(reader: StreamReader, destination: ByteArray, offset: Int, length: Int): CompletableFuture<Int> =
+    launchFuture { reader.read(destination, offset, length) }
+
+@InternalKaioApi
+public fun readLineBytes(reader: StreamReader): CompletableFuture<ByteArray?> = launchFuture { reader.readLineBytes() }
+
+@InternalKaioApi
 public fun readUntil(reader: StreamReader, separator: ByteArray): CompletableFuture<ByteArray> =
     launchFuture { reader.readUntil(separator) }
 

@@ -61,6 +61,24 @@ public final class StreamReader {
     }
 
     /**
+     * Reads at most {@code length} bytes into {@code destination} from {@code offset}, the
+     * non-blocking {@code InputStream.read(b, off, len)}: what is buffered, or else waits for at
+     * least one byte. Completes with the number of bytes read, -1 at the end of the stream, or 0
+     * when {@code length} is 0. It allocates no array of its own, so one buffer can serve a whole
+     * copy loop; do not touch {@code destination} until the future completes. Cancellation: stops
+     * waiting and reads nothing. Failure: {@code IndexOutOfBoundsException} if {@code offset} and
+     * {@code length} do not fit in {@code destination}, the socket's {@code IOException} on a reset.
+     *
+     * @param destination where the bytes go
+     * @param offset the first index to fill
+     * @param length the most bytes to read
+     * @return a future of the count read, or of -1 at the end
+     */
+    public CompletableFuture<Integer> read(byte[] destination, int offset, int length) {
+        return IoInterop.readInto(delegate, Objects.requireNonNull(destination, "destination"), offset, length);
+    }
+
+    /**
      * Reads to the end of the stream, without limit. Cancellation: stops waiting; bytes read so
      * far stay buffered. Failure: the stream's {@code IOException}.
      *
@@ -91,6 +109,20 @@ public final class StreamReader {
      */
     public CompletableFuture<String> readLine() {
         return IoInterop.readLine(delegate);
+    }
+
+    /**
+     * Reads a line as bytes, asyncio's {@code readline}: up to and including its {@code \n} (a
+     * {@code \r} before it is kept too), not decoded; the last line comes even without a newline;
+     * completes with {@code null} at the end of the stream. For protocols that pass lines on
+     * unchanged: the array can go straight to {@link StreamWriter#write(byte[])}. Cancellation:
+     * stops waiting, loses nothing. Failure: {@link LimitOverrunException} if the line is longer
+     * than {@link #limit()}; the line is skipped and the next call returns the line after it.
+     *
+     * @return a future of the line's bytes, or of null at the end
+     */
+    public CompletableFuture<byte[]> readLineBytes() {
+        return IoInterop.readLineBytes(delegate);
     }
 
     /**

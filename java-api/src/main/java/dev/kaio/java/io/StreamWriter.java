@@ -72,6 +72,20 @@ public final class StreamWriter {
     }
 
     /**
+     * Sends {@code length} bytes of {@code data} from {@code offset}; see {@link #write(byte[])}.
+     * The array is not kept: it may be refilled as soon as this returns.
+     *
+     * @param data the bytes
+     * @param offset the first index to send
+     * @param length how many bytes to send
+     * @throws IndexOutOfBoundsException if {@code offset} and {@code length} do not fit in {@code data}
+     * @throws IllegalStateException if the writer was closed or {@link #writeEof()} was called
+     */
+    public void write(byte[] data, int offset, int length) {
+        delegate.write(Objects.requireNonNull(data, "data"), offset, length);
+    }
+
+    /**
      * Writes {@code line} as UTF-8 followed by {@code \n}; see {@link #write(byte[])}.
      *
      * @param line the line, without its newline

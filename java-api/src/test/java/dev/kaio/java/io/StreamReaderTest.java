@@ -73,4 +73,52 @@ class StreamReaderTest {
             assertThrows(IllegalArgumentException.class, () -> await(reader.read(-1)));
         }
     }
+
+    @Test
+    void byteLevelReadsAndWrites() throws Exception {
+        // An echo written with the byte methods: lines go back unchanged, \r\n included.
+        try (TcpServer server = await(TcpServer.start("127.0.0.1", 0, (r, w) -> echoLines(r, w)))) {
+            Connection connection = connectTo(server, 16);
+            StreamWriter writer = connection.writer();
+            byte[] outgoing = "xxone\r\ntwo\nthree".getBytes(StandardCharsets.UTF_8);
+            writer.write(outgoing, 2, outgoing.length - 2);
+            writer.writeEof();
+            StreamReader reader = connection.reader();
+            assertArrayEquals("one\r\n".getBytes(StandardCharsets.UTF_8), await(reader.readLineBytes()));
+            byte[] buffer = new byte[8];
+            assertEquals(3, await(reader.read(buffer, 5, 3)));
+            assertEquals("two", new String(buffer, 5, 3, StandardCharsets.UTF_8));
+            assertArrayEquals("\n".getBytes(StandardCharsets.UTF_8), await(reader.readLineBytes()));
+            assertArrayEquals("three".getBytes(StandardCharsets.UTF_8), await(reader.readLineBytes())); // no newline at the end
+            assertEquals(-1, await(reader.read(buffer, 0, buffer.length)));
+            assertNull(await(reader.readLineBytes()));
+            assertEquals(0, await(reader.read(buffer, 0, 0)));
+            assertThrows(IndexOutOfBoundsException.class, () -> await(reader.read(buffer, 6, 3)));
+            assertThrows(IndexOutOfBoundsException.class, () -> writer.write(outgoing, -1, 2));
+        }
+    }
+
+    @Test
+    void tooLongByteLineIsSkippedAndACancelledByteReadLosesNothing() throws Exception {
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        try (TcpServer server = await(TcpServer.start("127.0.0.1", 0, (r, w) -> {
+            w.writeLine("z".repeat(40));
+            return release.thenRun(() -> w.writeLine("next"));
+        }))) {
+            StreamReader reader = connectTo(server, 10).reader();
+            assertThrows(LimitOverrunException.class, () -> await(reader.readLineBytes()));
+            CompletableFuture<Integer> pending = reader.read(new byte[4], 0, 4);
+            assertTrue(pending.cancel(true));
+            release.complete(null);
+            assertArrayEquals("next\n".getBytes(StandardCharsets.UTF_8), await(reader.readLineBytes()));
+        }
+    }
+
+    private static CompletableFuture<Void> echoLines(StreamReader reader, StreamWriter writer) {
+        return reader.readLineBytes().thenCompose(line -> {
+            if (line == null) return CompletableFuture.completedFuture(null);
+            writer.write(line, 0, line.length);
+            return writer.drain().thenCompose(ignored -> echoLines(reader, writer));
+        });
+    }
 }
