@@ -1,5 +1,8 @@
 package dev.kaio.java;
 
+import static dev.kaio.java.FutureTesting.LONG_DELAY_SECONDS;
+import static dev.kaio.java.FutureTesting.await;
+import static dev.kaio.java.FutureTesting.failureOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,16 +23,6 @@ import org.junit.jupiter.api.Test;
 
 /** {@link Parallel} from Java source, on Kaio's CPU threads. */
 class ParallelTest {
-    private static final long LONG_DELAY_SECONDS = 10;
-
-    private static <T> T await(CompletableFuture<T> future) throws Exception {
-        return future.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS);
-    }
-
-    private static Throwable failureOf(CompletableFuture<?> future) throws Exception {
-        return future.handle((value, failure) -> failure).get(LONG_DELAY_SECONDS, TimeUnit.SECONDS);
-    }
-
     @Test
     void cpuBoundCompletesWithTheResult() throws Exception {
         assertEquals(42, await(Parallel.cpuBound(() -> 6 * 7)));

@@ -1,5 +1,8 @@
 package dev.kaio.java;
 
+import static dev.kaio.java.FutureTesting.LONG_DELAY_SECONDS;
+import static dev.kaio.java.FutureTesting.await;
+import static dev.kaio.java.FutureTesting.failureOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -24,17 +27,6 @@ import org.junit.jupiter.api.Test;
 
 /** {@link Tasks} from Java source, on real threads, synchronised by latches and hand-completed futures. */
 class TasksTest {
-    private static final long LONG_DELAY_SECONDS = 10;
-
-    private static <T> T await(CompletableFuture<T> future) throws Exception {
-        return future.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS);
-    }
-
-    /** The exception a future failed with, as {@code whenComplete} sees it. */
-    private static Throwable failureOf(CompletableFuture<?> future) throws Exception {
-        return future.handle((value, failure) -> failure).get(LONG_DELAY_SECONDS, TimeUnit.SECONDS);
-    }
-
     @Test
     void spawnCompletesWithTheSuppliersResult() throws Exception {
         assertEquals(42, await(Tasks.spawn("answer", () -> CompletableFuture.completedFuture(42))));
