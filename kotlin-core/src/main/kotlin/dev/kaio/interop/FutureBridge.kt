@@ -174,10 +174,9 @@ private suspend fun <T> CompletionStage<T>.awaitOwnedStage(): T {
     }
 }
 
-private suspend fun <T> CompletionStage<T>.awaitAnyStage(cancelOnCancellation: Boolean): T {
-    val future = this as? CompletableFuture<T>
-    if (future != null && future.isDone) return valueOfDone(future)
-    return suspendCancellableCoroutine { continuation ->
+/** Callers check for a completed future first; one that completes meanwhile resumes at once through `whenComplete`. */
+private suspend fun <T> CompletionStage<T>.awaitAnyStage(cancelOnCancellation: Boolean): T =
+    suspendCancellableCoroutine { continuation ->
         whenComplete { value, failure ->
             if (failure == null) continuation.resume(value) else continuation.resumeWithException(unwrap(failure))
         }
@@ -185,7 +184,6 @@ private suspend fun <T> CompletionStage<T>.awaitAnyStage(cancelOnCancellation: B
             continuation.invokeOnCancellation { runCatching { toCompletableFuture().cancel(false) } }
         }
     }
-}
 
 /** The value of a completed future, or its failure unwrapped; a cancelled one throws `CancellationException`. */
 private fun <T> valueOfDone(future: CompletableFuture<T>): T {
