@@ -12,13 +12,19 @@ import kotlinx.coroutines.currentCoroutineContext
  * Kaio *waits* with `delay`, which follows the coroutine's dispatcher (and so virtual time under
  * `kotlinx-coroutines-test`), but it *reads the time* from the [KaioClock] in the coroutine context,
  * falling back to [System] (`TimeSource.Monotonic`). A test on virtual time therefore installs the
- * test scheduler's time source once:
+ * test scheduler's time source, best in the test scope's own context:
  *
  * ```
- * @Test fun breakerReopens() = runTest {
- *     withContext(KaioClock(testScheduler.timeSource)) { … }
+ * @Test fun breakerReopens(): TestResult {
+ *     val scheduler = TestCoroutineScheduler()
+ *     return runTest(StandardTestDispatcher(scheduler) + KaioClock(scheduler.timeSource)) { … }
  * }
  * ```
+ *
+ * `runTest { withContext(KaioClock(testScheduler.timeSource)) { … } }` works too, but only for
+ * coroutines started inside the `withContext` block: one started with the test scope's own
+ * `launch` (`this@runTest.launch`) has no [KaioClock], measures its deadlines on the real clock and
+ * so fires them early by however long the machine took.
  *
  * Time is injected rather than detected so that nothing in the core depends on the test library.
  */
