@@ -94,12 +94,30 @@ public fun <T> launchFuture(
 public fun <T> CoroutineScope.launchFuture(
     context: CoroutineContext = EmptyCoroutineContext,
     block: suspend CoroutineScope.() -> T,
+): CompletableFuture<T> = startFuture(context, inCallOrder = false, block)
+
+/**
+ * Like [launchFuture], except that [block] runs at once on the calling thread until its first
+ * suspension (`CoroutineStart.UNDISPATCHED`) instead of being scheduled. For the facade of the
+ * primitives: a waiter that [block] queues is queued before this returns, so calls made one after
+ * the other from one thread wait in that order (the FIFO a Java caller expects), and their order is
+ * the arrival order at a barrier. A scheduled start would queue them in whatever order the
+ * dispatcher's threads happened to run them.
+ */
+internal fun <T> launchFutureInCallOrder(block: suspend CoroutineScope.() -> T): CompletableFuture<T> =
+    ownerScopeOnThisThread().startFuture(EmptyCoroutineContext, inCallOrder = true, block)
+
+private fun <T> CoroutineScope.startFuture(
+    context: CoroutineContext,
+    inCallOrder: Boolean,
+    block: suspend CoroutineScope.() -> T,
 ): CompletableFuture<T> {
     val future = CoroutineFuture<T>(executorOf(coroutineContext + context))
     // asyncio's create_task: the task starts from the caller's context variables, and callbacks
     // of its future run with them too (not with what the task itself set).
     val callerValues = context[ContextVarsElement] ?: ContextValues.forNewTask()
-    val task = async(context + callerValues, CoroutineStart.LAZY, block)
+    // Undispatched, the block may even complete here; the handlers below then run at once.
+    val task = async(context + callerValues, if (inCallOrder) CoroutineStart.UNDISPATCHED else CoroutineStart.LAZY, block)
     future.task = task
     if (callerValues is ContextVarsElement) {
         task.invokeOnCompletion { cause ->
@@ -108,7 +126,7 @@ public fun <T> CoroutineScope.launchFuture(
     } else {
         task.invokeOnCompletion { cause -> settle(future, task, cause) }
     }
-    task.start()
+    if (!inCallOrder) task.start()
     return future
 }
 

@@ -29,7 +29,9 @@ import kotlinx.coroutines.launch
  * Overview: the non-suspend entry points of dev.kaio.sync for the Java facade.
  *
  * Each waiting operation first tries its non-waiting form (a free lock, a set event…) and returns
- * an already completed future; otherwise it starts a task with `launchUndoable`. That wrapper closes
+ * an already completed future; otherwise it starts a task with `launchUndoable`. Every such task
+ * starts on the calling thread and queues its waiter before the call returns
+ * ([launchFutureInCallOrder]): one thread's calls wait in the order it made them. That wrapper closes
  * the one gap `launchFuture` leaves for primitives: a Java caller may cancel the future after the
  * task has acquired (taken the lock, the permits, the item) but before the future completed. Then
  * the future is already cancelled, nobody will ever use what was acquired, so `undo` gives it back.
@@ -52,10 +54,9 @@ internal fun <T> failedKaioFuture(error: Throwable): CompletableFuture<T> =
  * completed from outside (cancelled) after [op] acquired its value, [undo] gives the value back.
  */
 internal fun <T> launchUndoable(undo: (T) -> Unit, op: suspend () -> T): CompletableFuture<T> {
-    val scope = ownerScopeOnThisThread()
-    val result = KaioFuture<T>(executorOf(scope))
+    val result = KaioFuture<T>(executorOf(ownerScopeOnThisThread()))
     val settledByTask = java.util.concurrent.atomic.AtomicBoolean()
-    val task = scope.launchFuture {
+    val task = launchFutureInCallOrder {
         val value = op()
         settledByTask.set(true)
         if (!result.complete(value)) undo(value)
@@ -83,7 +84,7 @@ public fun <T : Any> lockAcquire(lock: Lock, owner: T): CompletableFuture<T> {
 /** Runs [action] holding [lock] (for a fresh owner), releasing it when the action's stage completes. */
 @InternalKaioApi
 public fun <T> lockWithLock(lock: Lock, action: Supplier<out CompletionStage<T>>): CompletableFuture<T> =
-    launchFuture {
+    launchFutureInCallOrder {
         val owner = Any()
         lock.acquire(owner)
         try {
@@ -109,7 +110,7 @@ public fun <T> semaphoreWithPermit(
     semaphore: Semaphore,
     permits: Int,
     action: Supplier<out CompletionStage<T>>,
-): CompletableFuture<T> = launchFuture {
+): CompletableFuture<T> = launchFutureInCallOrder {
     semaphore.acquire(permits)
     try {
         action.get().awaitOwned()
@@ -148,9 +149,10 @@ public fun conditionWaitFor(condition: Condition, owner: Any, predicate: Boolean
     val scope = ownerScopeOnThisThread()
     val result = KaioFuture<Void?>(executorOf(scope))
     val settledByTask = java.util.concurrent.atomic.AtomicBoolean()
-    // ATOMIC: the body runs even when the future is cancelled before the task starts, so that the
-    // lock is given up in every cancelled case, never left held by a holder nobody will release.
-    val job = scope.launch(start = CoroutineStart.ATOMIC) {
+    // UNDISPATCHED: the waiter is queued (and the lock given up) before this returns, in call
+    // order, and the body runs even if the future is cancelled at once, so that the lock is given
+    // up in every cancelled case, never left held by a holder nobody will release.
+    val job = scope.launch(start = CoroutineStart.UNDISPATCHED) {
         var giveUp = true
         try {
             if (predicate == null) {
@@ -177,7 +179,7 @@ public fun conditionWaitFor(condition: Condition, owner: Any, predicate: Boolean
 
 /** Waits at [barrier]; the future completes with the arrival index. */
 @InternalKaioApi
-public fun barrierWait(barrier: Barrier): CompletableFuture<Int> = launchFuture { barrier.wait() }
+public fun barrierWait(barrier: Barrier): CompletableFuture<Int> = launchFutureInCallOrder { barrier.wait() }
 
 /** Takes a read hold of [lock]; cancelling the future withdraws the waiter and never keeps a hold. */
 @InternalKaioApi
@@ -205,7 +207,7 @@ public fun <T> readWriteLockWith(
     lock: ReadWriteLock,
     write: Boolean,
     action: Supplier<out CompletionStage<T>>,
-): CompletableFuture<T> = launchFuture {
+): CompletableFuture<T> = launchFutureInCallOrder {
     if (write) lock.acquireWrite() else lock.acquireRead()
     try {
         action.get().awaitOwned()

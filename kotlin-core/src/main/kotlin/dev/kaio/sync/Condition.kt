@@ -12,7 +12,8 @@ import kotlinx.coroutines.withContext
  * calling coroutine's `Job` (the no-argument members), or an explicit `owner` as for [Lock].
  *
  * **Fairness.** Waiters are notified first-in, first-out; a notified waiter then queues for the
- * lock behind whoever already waits for it.
+ * lock behind whoever already waits for it. Waiters notified together (`notify(n)`, [notifyAll])
+ * resume on the dispatcher's threads and queue for the lock in no set order among themselves.
  *
  * **Cancellation.** A caller cancelled in [wait] stops waiting, **takes the lock back** (waiting
  * for it without being cancellable) and only then throws `CancellationException`, so the caller's

@@ -12,7 +12,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Each {@link #await()} stays pending until {@link #parties()} callers wait; then all complete
  * together, each with its arrival index (0 for the first, {@code parties - 1} for the last), and
- * the barrier is ready for the next round.
+ * the barrier is ready for the next round. The arrival order is the order of the calls: a call
+ * has arrived when it returns.
  *
  * <p><b>Failure.</b> After {@link #abort()} pending and later waits fail with
  * {@link java.util.concurrent.BrokenBarrierException} until {@link #reset()}; {@link #reset()}

@@ -16,7 +16,11 @@ import java.util.function.BooleanSupplier;
  * <p><b>Ownership.</b> Every method takes the {@link AsyncLock.Holder} of the caller, which must
  * hold the lock; otherwise it throws {@link IllegalStateException}.
  *
- * <p><b>Fairness.</b> Waiters are signalled first-in, first-out, then queue for the lock.
+ * <p><b>Fairness.</b> Waiters are signalled first-in, first-out, then queue for the lock. A call
+ * to {@link #await(AsyncLock.Holder)} has queued its waiter and given up the lock before it
+ * returns, so waits made one after the other are signalled in that order. Waiters signalled
+ * together ({@code signal(holder, n)}, {@link #signalAll(AsyncLock.Holder)}) queue for the lock in
+ * no set order among themselves.
  *
  * <p><b>Cancellation.</b> Cancelling a future from {@link #await(AsyncLock.Holder)} withdraws the
  * waiter <em>and gives up the lock</em>: the holder no longer holds it afterwards. (In Kotlin a

@@ -19,6 +19,9 @@ import java.util.function.Supplier;
  *
  * <p><b>Fairness.</b> First-in, first-out: a release hands the lock to the longest waiting
  * acquirer; {@link #tryAcquire()} never barges ahead of waiters.
+ * The order is the order of the calls: a call that has to wait is queued before it returns, so
+ * calls made one after the other (from one thread, or ordered by happens-before) wait in that
+ * order. A {@code with…} method whose hold is free calls its action at once, on the calling thread.
  *
  * <p><b>Cancellation.</b> Cancelling the future returned by {@link #acquire()} withdraws the
  * waiter: it will not get the lock. If the lock had just been handed to it, the lock is released

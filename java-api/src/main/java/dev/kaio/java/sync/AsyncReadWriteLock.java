@@ -15,6 +15,9 @@ import java.util.function.Supplier;
  *
  * <p><b>Fairness.</b> One first-in, first-out queue: a new reader waits behind a waiting writer, so
  * writers are never starved; readers queued together enter together.
+ * The order is the order of the calls: a call that has to wait is queued before it returns, so
+ * calls made one after the other (from one thread, or ordered by happens-before) wait in that
+ * order. A {@code with…} method whose hold is free calls its action at once, on the calling thread.
  *
  * <p><b>Cancellation.</b> Cancelling a future from {@link #acquireRead()} or
  * {@link #acquireWrite()} withdraws the request; a hold handed to it at that moment is released

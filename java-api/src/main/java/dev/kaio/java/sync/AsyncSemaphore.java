@@ -20,6 +20,9 @@ import java.util.function.Supplier;
  * <p><b>Fairness.</b> Strictly first-in, first-out, also for multi-permit requests: a large request
  * at the head holds back later small ones, so it is never starved. {@link #tryAcquire(int)} never
  * barges ahead of waiters.
+ * The order is the order of the calls: a call that has to wait is queued before it returns, so
+ * calls made one after the other (from one thread, or ordered by happens-before) wait in that
+ * order. A {@code with…} method whose hold is free calls its action at once, on the calling thread.
  *
  * <p><b>Cancellation.</b> Cancelling the future of {@link #acquire(int)} withdraws the request; if
  * the permits had just been handed to it, they are released again, so a cancelled acquire never
