@@ -2,6 +2,7 @@
 
 package dev.kaio
 
+import dev.kaio.debug.unwatched
 import kotlin.time.Duration
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Deferred
@@ -70,7 +71,8 @@ public fun <T> asCompletedTasks(tasks: Iterable<Deferred<T>>, timeout: Duration?
         val finished = Channel<Deferred<T>>(Channel.UNLIMITED)
         val handles = ArrayList<DisposableHandle>(list.size)
         try {
-            list.forEach { task -> handles += task.invokeOnCompletion { finished.trySend(task) } }
+            // Emitting a task is no retrieval of its failure: the caller awaits it, or not.
+            list.forEach { task -> handles += task.unwatched().invokeOnCompletion { finished.trySend(task) } }
             val clock = currentTimeSource()
             val deadline = timeout?.let { clock.markNow() + it }
             for (emitted in list.indices) {

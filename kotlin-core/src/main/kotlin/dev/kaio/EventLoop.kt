@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory
  * a name inherit it); outside debug mode tasks carry only the names given to them.
  *
  * **Failures nobody retrieved** (asyncio's "Task exception was never retrieved"), in any mode: a
- * task started from Java with `Tasks.spawn` that failed, and whose future nobody read, is logged
- * as a warning when the loop ends (the rule is in `dev.kaio.interop.UnretrievedFailures`).
+ * task started with [spawn] on a supervisor, or from Java with `Tasks.spawn`, that failed, and
+ * whose `Deferred` or future nobody read, is logged as a warning when the loop ends (the rule is in
+ * `dev.kaio.debug.UnretrievedFailures`).
  *
  * Calling `run` from inside a loop is allowed and starts a second, independent loop (asyncio
  * forbids it; on the JVM the caller's thread simply blocks) — but blocking a loop thread stalls

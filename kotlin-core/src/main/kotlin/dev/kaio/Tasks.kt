@@ -2,6 +2,7 @@
 
 package dev.kaio
 
+import dev.kaio.debug.UnretrievedFailures
 import kotlin.coroutines.EmptyCoroutineContext
 import kotlin.time.Duration
 import kotlinx.coroutines.CoroutineName
@@ -19,13 +20,14 @@ import kotlinx.coroutines.yield
  * this scope cancels the task; the task's failure cancels this scope (structured concurrency),
  * unless the scope is a supervisor. Await the result with [Deferred.await].
  *
- * On a supervisor, a failure is kept only in the returned [Deferred]: Kaio does not warn when
- * nobody awaits it (it cannot observe kotlinx's `await`), unlike the Java facade's `Tasks.spawn`
- * (see `dev.kaio.interop.UnretrievedFailures`). Await it, or use `launch` with a
- * `CoroutineExceptionHandler`, or a [taskGroup].
+ * On a supervisor (`supervisorScope`, a `SupervisorJob`) a failure is kept only in the returned
+ * [Deferred]. Inside a loop (`EventLoop.run`), a failure that nobody retrieves from it (`await`,
+ * `getCompletionExceptionOrNull`, `awaitAll`, [gather] …) is logged as a warning when the loop ends,
+ * asyncio's "Task exception was never retrieved": the rule is in `dev.kaio.debug.UnretrievedFailures`.
+ * The returned `Deferred` is then a view of the task's own that notes those retrievals.
  */
 public fun <T> CoroutineScope.spawn(name: String? = null, block: suspend CoroutineScope.() -> T): Deferred<T> =
-    async(if (name == null) EmptyCoroutineContext else CoroutineName(name), block = block)
+    UnretrievedFailures.watch(name, async(if (name == null) EmptyCoroutineContext else CoroutineName(name), block = block), coroutineContext)
 
 /**
  * Suspends for [duration], asyncio's `sleep`. `sleep(Duration.ZERO)` yields to other tasks once,

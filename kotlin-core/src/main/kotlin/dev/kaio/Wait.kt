@@ -2,6 +2,7 @@
 
 package dev.kaio
 
+import dev.kaio.debug.unwatched
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.time.Duration
 import kotlinx.coroutines.CancellationException
@@ -51,7 +52,8 @@ public suspend fun <T> wait(
     val condition = CompletableDeferred<Unit>()
     val unfinished = AtomicInteger(list.size)
     val handles = list.map { task ->
-        task.invokeOnCompletion { cause ->
+        // Waiting for a task to end is no retrieval of its failure (asyncio's wait neither).
+        task.unwatched().invokeOnCompletion { cause ->
             val failed = cause != null && cause !is CancellationException
             val met = when (returnWhen) {
                 ReturnWhen.FIRST_COMPLETED -> true

@@ -41,10 +41,10 @@ import java.time.Duration as JavaDuration
 @OptIn(ExperimentalCoroutinesApi::class)
 public object TaskInterop {
 
-    /** Inside a loop, a failure nobody retrieves from the returned future is reported: see [UnretrievedFailures]. */
+    /** Inside a loop, a failure nobody retrieves from the returned future is reported: see [watchForUnretrievedFailure]. */
     @JvmStatic
     public fun <T> spawn(name: String?, task: Supplier<out CompletionStage<T>>): CompletableFuture<T> =
-        UnretrievedFailures.watch(name, launchFuture(if (name == null) EmptyCoroutineContext else CoroutineName(name)) { task.get().awaitOwned() })
+        watchForUnretrievedFailure(name, launchFuture(if (name == null) EmptyCoroutineContext else CoroutineName(name)) { task.get().awaitOwned() })
 
     @JvmStatic
     public fun sleep(duration: JavaDuration): CompletableFuture<Void?> {

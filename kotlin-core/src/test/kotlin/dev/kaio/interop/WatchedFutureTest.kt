@@ -1,6 +1,7 @@
 package dev.kaio.interop
 
 import dev.kaio.EventLoop
+import dev.kaio.debug.UnretrievedFailures
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.TimeUnit
@@ -20,7 +21,7 @@ import kotlinx.coroutines.withContext
 import kotlinx.coroutines.yield
 
 /** The "exception was never retrieved" warning for facade tasks; the loop's end is the trigger. */
-class UnretrievedFailuresTest {
+class WatchedFutureTest {
     private val reports = CopyOnWriteArrayList<Pair<String, Throwable>>()
     private val boom = IllegalStateException("boom")
     private lateinit var original: (String, Throwable) -> Unit
