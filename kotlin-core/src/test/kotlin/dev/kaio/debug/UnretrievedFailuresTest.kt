@@ -6,9 +6,6 @@ import dev.kaio.gather
 import dev.kaio.gatherSettled
 import dev.kaio.spawn
 import dev.kaio.wait
-import java.util.concurrent.CopyOnWriteArrayList
-import kotlin.test.AfterTest
-import kotlin.test.BeforeTest
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
@@ -29,22 +26,7 @@ import kotlinx.coroutines.supervisorScope
 import kotlinx.coroutines.yield
 
 /** The "exception was never retrieved" warning for Kotlin `spawn`; the loop's end is the trigger. */
-class UnretrievedFailuresTest {
-    private val reports = CopyOnWriteArrayList<Pair<String, Throwable>>()
-    private val boom = IllegalStateException("boom")
-    private lateinit var original: (String, Throwable) -> Unit
-
-    @BeforeTest
-    fun record() {
-        original = UnretrievedFailures.report
-        UnretrievedFailures.report = { name, failure -> reports += name to failure }
-    }
-
-    @AfterTest
-    fun restore() {
-        UnretrievedFailures.report = original
-    }
-
+class UnretrievedFailuresTest : RecordsUnretrievedReports() {
     private fun CoroutineScope.failing(name: String = "doomed"): Deferred<Int> = spawn(name) { throw boom }
 
     /** Runs a loop in which a supervised task fails; once it has, hands it to [afterFailure]. */

@@ -1,12 +1,9 @@
 package dev.kaio.interop
 
 import dev.kaio.EventLoop
-import dev.kaio.debug.UnretrievedFailures
+import dev.kaio.debug.RecordsUnretrievedReports
 import java.util.concurrent.CompletableFuture
-import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.TimeUnit
-import kotlin.test.AfterTest
-import kotlin.test.BeforeTest
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertSame
@@ -21,22 +18,7 @@ import kotlinx.coroutines.withContext
 import kotlinx.coroutines.yield
 
 /** The "exception was never retrieved" warning for facade tasks; the loop's end is the trigger. */
-class WatchedFutureTest {
-    private val reports = CopyOnWriteArrayList<Pair<String, Throwable>>()
-    private val boom = IllegalStateException("boom")
-    private lateinit var original: (String, Throwable) -> Unit
-
-    @BeforeTest
-    fun record() {
-        original = UnretrievedFailures.report
-        UnretrievedFailures.report = { name, failure -> reports += name to failure }
-    }
-
-    @AfterTest
-    fun restore() {
-        UnretrievedFailures.report = original
-    }
-
+class WatchedFutureTest : RecordsUnretrievedReports() {
     /** Lets the loop run until [condition] holds; fails instead of spinning forever. */
     private suspend fun yieldUntil(condition: () -> Boolean) {
         repeat(10_000) { if (condition()) return else yield() }
