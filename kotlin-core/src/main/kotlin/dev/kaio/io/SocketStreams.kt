@@ -38,26 +38,23 @@ internal class SocketConnection(
     private inner class SocketSource : ByteSource {
         private var probablyEmpty = false
 
-        override suspend fun read(destination: ByteArray, offset: Int, length: Int): Int {
-            val buffer = ByteBuffer.wrap(destination, offset, length)
-            while (true) {
-                if (socket.closed) return -1
-                if (probablyEmpty) {
-                    socket.await(SelectionKey.OP_READ)
-                    probablyEmpty = false
-                    continue
-                }
-                val n = try {
-                    channel.read(buffer)
-                } catch (closed: ClosedChannelException) {
-                    return -1
-                }
-                if (n != 0) {
-                    probablyEmpty = n in 1 until length
-                    return n
-                }
-                probablyEmpty = true
+        override fun tryRead(destination: ByteArray, offset: Int, length: Int): Int {
+            if (socket.closed) return -1
+            if (probablyEmpty) return 0
+            val n = try {
+                channel.read(ByteBuffer.wrap(destination, offset, length))
+            } catch (closed: ClosedChannelException) {
+                return -1
             }
+            probablyEmpty = n in 0 until length
+            return n
+        }
+
+        // Cleared before the wait, so that this is a tail call (no frame of its own); a wait
+        // cancelled after that only costs one read that finds nothing.
+        override suspend fun awaitReadable() {
+            probablyEmpty = false
+            return socket.await(SelectionKey.OP_READ)
         }
     }
 
