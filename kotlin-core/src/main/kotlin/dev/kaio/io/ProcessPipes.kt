@@ -107,7 +107,7 @@ internal class PipeWriter(private val output: OutputStream, scope: CoroutineScop
         return n
     }
 
-    override fun tryWriteNow(buffer: ByteBuffer) = Unit
+    override fun tryWriteNow(data: ByteArray, offset: Int, length: Int): Int = 0
 
     override fun scheduleFlush() {
         signal.trySend(Unit)

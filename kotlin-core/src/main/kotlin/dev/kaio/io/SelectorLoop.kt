@@ -1,6 +1,7 @@
 package dev.kaio.io
 
 import java.io.IOException
+import java.nio.ByteBuffer
 import java.nio.channels.SelectableChannel
 import java.nio.channels.SelectionKey
 import java.nio.channels.Selector
@@ -62,6 +63,13 @@ internal class SelectorLoop(name: String) : CoroutineDispatcher() {
     }
 
     val inLoop: Boolean get() = Thread.currentThread() === thread
+
+    /**
+     * A direct buffer for socket reads and writes made on the loop thread (put, read or write,
+     * get, all in one call): spares them the JDK's per-call lookup of a temporary direct buffer
+     * and the heap `ByteBuffer` that would wrap the array. Loop thread only.
+     */
+    val scratch: ByteBuffer = ByteBuffer.allocateDirect(64 * 1024)
 
     override fun dispatch(context: CoroutineContext, block: Runnable) = execute(block)
 
@@ -202,9 +210,10 @@ internal class NioSocket(val loop: SelectorLoop, val channel: SelectableChannel)
      * channel became ready at the same moment.
      */
     suspend fun await(op: Int) {
-        val context = coroutineContext
-        context.ensureActive()
-        val watch = watch(op, context)
+        // The Job comes from the watch, cached for this context: no context lookup per wait.
+        val watch = watch(op, coroutineContext)
+        val job = watch.job
+        job?.ensureActive()
         suspendCoroutineUninterceptedOrReturn<Unit> { continuation ->
             if (loop.inLoop) {
                 when (arm(op, continuation, watch)) {
@@ -217,7 +226,7 @@ internal class NioSocket(val loop: SelectorLoop, val channel: SelectableChannel)
                 COROUTINE_SUSPENDED
             }
         }
-        context.ensureActive()
+        job?.ensureActive()
     }
 
     private fun watch(op: Int, context: CoroutineContext): Watch {

@@ -15,7 +15,7 @@ import java.nio.channels.SocketChannel
  * buffer when it is writable. Closing the socket makes the reader read as ended.
  */
 internal class SocketConnection(
-    loop: SelectorLoop,
+    private val loop: SelectorLoop,
     private val channel: SocketChannel,
     limit: Int,
 ) {
@@ -42,11 +42,20 @@ internal class SocketConnection(
             if (socket.closed) return -1
             if (probablyEmpty) return 0
             val n = try {
-                channel.read(ByteBuffer.wrap(destination, offset, length))
+                readFromChannel(destination, offset, length)
             } catch (closed: ClosedChannelException) {
                 return -1
             }
             probablyEmpty = n in 0 until length
+            return n
+        }
+
+        private fun readFromChannel(destination: ByteArray, offset: Int, length: Int): Int {
+            if (!loop.inLoop) return channel.read(ByteBuffer.wrap(destination, offset, length))
+            val scratch = loop.scratch
+            scratch.clear().limit(minOf(length, scratch.capacity()))
+            val n = channel.read(scratch)
+            if (n > 0) scratch.flip().get(destination, offset, n)
             return n
         }
 
@@ -65,8 +74,19 @@ internal class SocketConnection(
         override val peerAddress: SocketAddress?
             get() = peer ?: runCatching { channel.remoteAddress }.getOrNull().also { peer = it }
 
-        override fun tryWriteNow(buffer: ByteBuffer) {
-            channel.write(buffer)
+        override fun tryWriteNow(data: ByteArray, offset: Int, length: Int): Int {
+            if (!loop.inLoop) return channel.write(ByteBuffer.wrap(data, offset, length))
+            val scratch = loop.scratch
+            var written = 0
+            while (written < length) {
+                val chunk = minOf(length - written, scratch.capacity())
+                scratch.clear()
+                scratch.put(data, offset + written, chunk).flip()
+                val n = channel.write(scratch)
+                written += n
+                if (n < chunk) break
+            }
+            return written
         }
 
         private val flush: () -> Unit = { flushPending { channel.write(it) } }

@@ -1,6 +1,7 @@
 package dev.kaio.io
 
 import java.util.concurrent.atomic.AtomicReference
+import kotlin.coroutines.CoroutineContext
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.flow.Flow
@@ -174,7 +175,7 @@ internal class BufferedStreamReader(
      * instead of failing: the cancelled read releases the buffer in its `finally`.
      */
     private suspend inline fun <T> reading(what: String, block: () -> T): T {
-        val me: Any = currentCoroutineContext()[Job] ?: NO_JOB
+        val me = ownerFor(currentCoroutineContext())
         while (!owner.compareAndSet(null, me)) {
             val current = owner.get()
             if (current is Job && current.isCancelled) {
@@ -188,6 +189,17 @@ internal class BufferedStreamReader(
         } finally {
             owner.set(null)
         }
+    }
+
+    /** The identity of a reader: its Job, cached for the last context (a read loop asks once). */
+    private class ReaderOf(val context: CoroutineContext, val owner: Any)
+
+    private var lastReader: ReaderOf? = null
+
+    private fun ownerFor(context: CoroutineContext): Any {
+        val last = lastReader
+        if (last != null && last.context === context) return last.owner
+        return ReaderOf(context, context[Job] ?: NO_JOB).also { lastReader = it }.owner
     }
 
     /** Reads more bytes into the buffer without waiting: [MORE], [WAIT], or [END] (end of the stream). */
