@@ -154,7 +154,7 @@ internal class SelectorLoop(name: String) : CoroutineDispatcher() {
  *     cancel:  the handler posts: slot holds a waiter of that Job ? slot := null;  } so exactly one
  *              resume it with the Job's CancellationException (dispatched)     } of them resumes c
  *     after:   job.ensureActive (a wait woken by readiness and then cancelled still throws:
- *              a cancelled read consumes nothing)
+ *              a cancelled read consumes nothing); `awaitReady` leaves this step to its caller
  *
  * A cancellation that lands between the check in `await` and `arm` is caught by `arm`'s check
  * (the handler's task was queued before `arm` ran, found no waiter, and did nothing). When `await`
@@ -210,11 +210,20 @@ internal class NioSocket(val loop: SelectorLoop, val channel: SelectableChannel)
      * channel became ready at the same moment.
      */
     suspend fun await(op: Int) {
+        awaitReady(op)
+        coroutineContext.ensureActive()
+    }
+
+    /**
+     * [await] without its last step: a cancellation that lands after readiness has woken the
+     * caller is not checked here, so the caller must check its Job once this returns (a reader
+     * does). In return, this is a tail call: no frame of its own on the hot path.
+     */
+    suspend fun awaitReady(op: Int) {
         // The Job comes from the watch, cached for this context: no context lookup per wait.
         val watch = watch(op, coroutineContext)
-        val job = watch.job
-        job?.ensureActive()
-        suspendCoroutineUninterceptedOrReturn<Unit> { continuation ->
+        watch.job?.ensureActive()
+        return suspendCoroutineUninterceptedOrReturn { continuation ->
             if (loop.inLoop) {
                 when (arm(op, continuation, watch)) {
                     ARMED -> COROUTINE_SUSPENDED
@@ -226,7 +235,6 @@ internal class NioSocket(val loop: SelectorLoop, val channel: SelectableChannel)
                 COROUTINE_SUSPENDED
             }
         }
-        job?.ensureActive()
     }
 
     private fun watch(op: Int, context: CoroutineContext): Watch {

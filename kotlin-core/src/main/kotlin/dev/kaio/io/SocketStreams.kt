@@ -60,10 +60,11 @@ internal class SocketConnection(
         }
 
         // Cleared before the wait, so that this is a tail call (no frame of its own); a wait
-        // cancelled after that only costs one read that finds nothing.
+        // cancelled after that only costs one read that finds nothing. The reader checks its Job
+        // after the wait (see ByteSource).
         override suspend fun awaitReadable() {
             probablyEmpty = false
-            return socket.await(SelectionKey.OP_READ)
+            return socket.awaitReady(SelectionKey.OP_READ)
         }
     }
 

@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicReference
 import kotlin.coroutines.CoroutineContext
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flow
 
@@ -137,7 +138,11 @@ internal interface ByteSource {
     /** Reads what is there without waiting: the count (> 0), -1 at the end of the stream, 0 if nothing now. */
     fun tryRead(destination: ByteArray, offset: Int, length: Int): Int
 
-    /** Suspends until [tryRead] may find bytes or the end (a spurious return is allowed). Cancellable. */
+    /**
+     * Suspends until [tryRead] may find bytes or the end (a spurious return is allowed).
+     * Cancellable; it may return normally when cancelled just as bytes came: the reader checks
+     * its Job after each wait, so a cancelled read still consumes nothing.
+     */
     suspend fun awaitReadable()
 }
 
@@ -202,6 +207,13 @@ internal class BufferedStreamReader(
         return ReaderOf(context, context[Job] ?: NO_JOB).also { lastReader = it }.owner
     }
 
+    /** Waits for the source; then throws if the reading coroutine (the owner) was cancelled meanwhile. */
+    @Suppress("NOTHING_TO_INLINE")
+    private suspend inline fun awaitSource() {
+        source.awaitReadable()
+        (owner.get() as? Job)?.ensureActive()
+    }
+
     /** Reads more bytes into the buffer without waiting: [MORE], [WAIT], or [END] (end of the stream). */
     private fun fillNow(): Int {
         if (eof) return END
@@ -239,7 +251,7 @@ internal class BufferedStreamReader(
                 MORE -> return true
                 END -> return false
             }
-            source.awaitReadable()
+            awaitSource()
         }
     }
 
@@ -271,7 +283,7 @@ internal class BufferedStreamReader(
             } else if (available > 0) {
                 break
             }
-            source.awaitReadable()
+            awaitSource()
         }
         val n = minOf(length, available)
         buffer.copyInto(destination, offset, start, start + n)
@@ -374,7 +386,7 @@ internal class BufferedStreamReader(
             if (length != WAIT_LINE) return length
             // Everything buffered was searched (or skipped): go on from there once more arrives.
             searched = available
-            source.awaitReadable()
+            awaitSource()
         }
     }
 
