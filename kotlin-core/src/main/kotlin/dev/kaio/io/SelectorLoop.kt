@@ -352,10 +352,11 @@ internal class NioSocket(val loop: SelectorLoop, val channel: SelectableChannel)
             clearSlot(inDirection = false)
             if (outReady == null) interest = interest and OUT.inv()
         }
-        // Interest is settled before any waiter runs: a resumed reader re-arms at once.
+        // Interest is settled before any waiter runs: a resumed reader re-arms at once. The writer
+        // side first: a flush makes room before the handler that may write more runs.
         if (interest != key.interestOps()) key.interestOps(interest)
-        if (inReady != null) wake(inReady, inReadyWatch, direct = true)
         if (outReady != null) wake(outReady, outReadyWatch, direct = true)
+        if (inReady != null) wake(inReady, inReadyWatch, direct = true)
     }
 
     /** Closes the channel on the loop thread and wakes both waiters. [beforeClose] runs first, on the loop. */
