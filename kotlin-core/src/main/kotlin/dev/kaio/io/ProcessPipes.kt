@@ -59,31 +59,31 @@ internal class PipeSource(private val input: InputStream, scope: CoroutineScope)
         }
     }
 
-    override suspend fun read(destination: ByteArray, offset: Int, length: Int): Int {
-        while (true) {
-            synchronized(lock) {
-                if (queued > 0) {
-                    var copied = 0
-                    while (copied < length && chunks.isNotEmpty()) {
-                        val head = chunks.first()
-                        val n = minOf(length - copied, head.size - headOffset)
-                        head.copyInto(destination, offset + copied, headOffset, headOffset + n)
-                        copied += n
-                        headOffset += n
-                        if (headOffset == head.size) {
-                            chunks.removeFirst()
-                            headOffset = 0
-                        }
-                    }
-                    queued -= copied
-                    spaceSignal.trySend(Unit)
-                    return copied
+    override fun tryRead(destination: ByteArray, offset: Int, length: Int): Int = synchronized(lock) {
+        if (queued > 0) {
+            var copied = 0
+            while (copied < length && chunks.isNotEmpty()) {
+                val head = chunks.first()
+                val n = minOf(length - copied, head.size - headOffset)
+                head.copyInto(destination, offset + copied, headOffset, headOffset + n)
+                copied += n
+                headOffset += n
+                if (headOffset == head.size) {
+                    chunks.removeFirst()
+                    headOffset = 0
                 }
-                failure?.let { throw it }
-                if (eof) return -1
             }
-            dataSignal.receive()
+            queued -= copied
+            spaceSignal.trySend(Unit)
+            return copied
         }
+        failure?.let { throw it }
+        if (eof) -1 else 0
+    }
+
+    // A signal sent after the last tryRead is still pending in the conflated channel: no wake-up is lost.
+    override suspend fun awaitReadable() {
+        dataSignal.receive()
     }
 }
 
@@ -107,7 +107,7 @@ internal class PipeWriter(private val output: OutputStream, scope: CoroutineScop
         return n
     }
 
-    override fun tryWriteNow(buffer: ByteBuffer) = Unit
+    override fun tryWriteNow(data: ByteArray, offset: Int, length: Int): Int = 0
 
     override fun scheduleFlush() {
         signal.trySend(Unit)

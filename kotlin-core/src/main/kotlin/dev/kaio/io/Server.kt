@@ -87,10 +87,14 @@ public interface Server : AutoCloseable {
  * and the connection aborted.
  *
  * Sockets are non-blocking and served by Kaio's I/O loop, one selector thread; **handlers run on
- * that thread** unless [context] names a dispatcher, as asyncio's handlers run on the loop. That
- * is the fastest shape for I/O-bound handlers; a handler that computes for long, or blocks, must
- * move that work elsewhere (`withContext(Dispatchers.Default)`, `toThread { }`) or pass a
- * dispatcher in [context], or it stalls every connection.
+ * that thread** unless [context] names a dispatcher, as asyncio's handlers run on the loop. A
+ * handler waiting for its socket is resumed by the readiness event itself, in the loop's selector
+ * callback (no dispatch, no queue: the shape of a hand-written NIO server), with the
+ * thread-context elements of its context (MDC, context variables) set around it as a dispatch
+ * would; other work on the loop runs between the loop's `select` calls. That is the fastest shape
+ * for I/O-bound handlers; a handler that computes for long, or blocks, must move that work
+ * elsewhere (`withContext(Dispatchers.Default)`, `toThread { }`) or pass a dispatcher in
+ * [context] (it is then resumed on that dispatcher), or it stalls every connection.
  *
  * Use port 0 for a free port and read it back from [Server.port].
  *

@@ -15,7 +15,7 @@ import java.nio.channels.SocketChannel
  * buffer when it is writable. Closing the socket makes the reader read as ended.
  */
 internal class SocketConnection(
-    loop: SelectorLoop,
+    private val loop: SelectorLoop,
     private val channel: SocketChannel,
     limit: Int,
 ) {
@@ -38,26 +38,33 @@ internal class SocketConnection(
     private inner class SocketSource : ByteSource {
         private var probablyEmpty = false
 
-        override suspend fun read(destination: ByteArray, offset: Int, length: Int): Int {
-            val buffer = ByteBuffer.wrap(destination, offset, length)
-            while (true) {
-                if (socket.closed) return -1
-                if (probablyEmpty) {
-                    socket.await(SelectionKey.OP_READ)
-                    probablyEmpty = false
-                    continue
-                }
-                val n = try {
-                    channel.read(buffer)
-                } catch (closed: ClosedChannelException) {
-                    return -1
-                }
-                if (n != 0) {
-                    probablyEmpty = n in 1 until length
-                    return n
-                }
-                probablyEmpty = true
+        override fun tryRead(destination: ByteArray, offset: Int, length: Int): Int {
+            if (socket.closed) return -1
+            if (probablyEmpty) return 0
+            val n = try {
+                readFromChannel(destination, offset, length)
+            } catch (closed: ClosedChannelException) {
+                return -1
             }
+            probablyEmpty = n in 0 until length
+            return n
+        }
+
+        private fun readFromChannel(destination: ByteArray, offset: Int, length: Int): Int {
+            if (!loop.inLoop) return channel.read(ByteBuffer.wrap(destination, offset, length))
+            val scratch = loop.scratch
+            scratch.clear().limit(minOf(length, scratch.capacity()))
+            val n = channel.read(scratch)
+            if (n > 0) scratch.flip().get(destination, offset, n)
+            return n
+        }
+
+        // Cleared before the wait, so that this is a tail call (no frame of its own); a wait
+        // cancelled after that only costs one read that finds nothing. The reader checks its Job
+        // after the wait (see ByteSource).
+        override suspend fun awaitReadable() {
+            probablyEmpty = false
+            return socket.awaitReady(SelectionKey.OP_READ)
         }
     }
 
@@ -68,8 +75,19 @@ internal class SocketConnection(
         override val peerAddress: SocketAddress?
             get() = peer ?: runCatching { channel.remoteAddress }.getOrNull().also { peer = it }
 
-        override fun tryWriteNow(buffer: ByteBuffer) {
-            channel.write(buffer)
+        override fun tryWriteNow(data: ByteArray, offset: Int, length: Int): Int {
+            if (!loop.inLoop) return channel.write(ByteBuffer.wrap(data, offset, length))
+            val scratch = loop.scratch
+            var written = 0
+            while (written < length) {
+                val chunk = minOf(length - written, scratch.capacity())
+                scratch.clear()
+                scratch.put(data, offset + written, chunk).flip()
+                val n = channel.write(scratch)
+                written += n
+                if (n < chunk) break
+            }
+            return written
         }
 
         private val flush: () -> Unit = { flushPending { channel.write(it) } }

@@ -1,8 +1,10 @@
 package dev.kaio.io
 
 import java.util.concurrent.atomic.AtomicReference
+import kotlin.coroutines.CoroutineContext
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flow
 
@@ -128,15 +130,29 @@ internal fun checkSlice(array: ByteArray, offset: Int, length: Int) {
     }
 }
 
-/** Where a [BufferedStreamReader] gets its bytes: at least one, or -1 at the end of the stream. */
-internal fun interface ByteSource {
-    suspend fun read(destination: ByteArray, offset: Int, length: Int): Int
+/**
+ * Where a [BufferedStreamReader] gets its bytes. Reading never waits; waiting is a separate call,
+ * so a reader parks once, in the method the caller called, and not several frames further down.
+ */
+internal interface ByteSource {
+    /** Reads what is there without waiting: the count (> 0), -1 at the end of the stream, 0 if nothing now. */
+    fun tryRead(destination: ByteArray, offset: Int, length: Int): Int
+
+    /**
+     * Suspends until [tryRead] may find bytes or the end (a spurious return is allowed).
+     * Cancellable; it may return normally when cancelled just as bytes came: the reader checks
+     * its Job after each wait, so a cancelled read still consumes nothing.
+     */
+    suspend fun awaitReadable()
 }
 
 /*
- * Buffer: bytes [start, end) of `buffer` are unread. `fill` compacts or grows the array and reads
- * once from the source. Readers only fill when what they need is not buffered yet, and parsing
- * methods stop filling at the limit, so the array stays within limit + one read.
+ * Buffer: bytes [start, end) of `buffer` are unread. `fillNow` compacts or grows the array and
+ * reads from the source without waiting. Every public method is a loop "parse what is buffered,
+ * fill without waiting, else await the source once", so a read that must wait suspends in one
+ * frame of its own plus the source's wait (a suspension is the hot path of an echo: one per
+ * message). Readers only fill when what they need is not buffered yet, and parsing methods stop
+ * filling at the limit, so the array stays within limit + one read.
  */
 internal class BufferedStreamReader(
     private val source: ByteSource,
@@ -164,7 +180,7 @@ internal class BufferedStreamReader(
      * instead of failing: the cancelled read releases the buffer in its `finally`.
      */
     private suspend inline fun <T> reading(what: String, block: () -> T): T {
-        val me: Any = currentCoroutineContext()[Job] ?: NO_JOB
+        val me = ownerFor(currentCoroutineContext())
         while (!owner.compareAndSet(null, me)) {
             val current = owner.get()
             if (current is Job && current.isCancelled) {
@@ -180,9 +196,27 @@ internal class BufferedStreamReader(
         }
     }
 
-    /** Reads more bytes into the buffer; false at the end of the stream. */
-    private suspend fun fill(): Boolean {
-        if (eof) return false
+    /** The identity of a reader: its Job, cached for the last context (a read loop asks once). */
+    private class ReaderOf(val context: CoroutineContext, val owner: Any)
+
+    private var lastReader: ReaderOf? = null
+
+    private fun ownerFor(context: CoroutineContext): Any {
+        val last = lastReader
+        if (last != null && last.context === context) return last.owner
+        return ReaderOf(context, context[Job] ?: NO_JOB).also { lastReader = it }.owner
+    }
+
+    /** Waits for the source; then throws if the reading coroutine (the owner) was cancelled meanwhile. */
+    @Suppress("NOTHING_TO_INLINE")
+    private suspend inline fun awaitSource() {
+        source.awaitReadable()
+        (owner.get() as? Job)?.ensureActive()
+    }
+
+    /** Reads more bytes into the buffer without waiting: [MORE], [WAIT], or [END] (end of the stream). */
+    private fun fillNow(): Int {
+        if (eof) return END
         if (start == end) {
             start = 0
             end = 0
@@ -196,13 +230,29 @@ internal class BufferedStreamReader(
                 buffer = buffer.copyOf(buffer.size * 2)
             }
         }
-        val n = source.read(buffer, end, buffer.size - end)
-        if (n < 0) {
-            eof = true
-            return false
+        val n = source.tryRead(buffer, end, buffer.size - end)
+        return when {
+            n > 0 -> {
+                end += n
+                MORE
+            }
+            n == 0 -> WAIT
+            else -> {
+                eof = true
+                END
+            }
         }
-        end += n
-        return true
+    }
+
+    /** Reads more bytes into the buffer, waiting if needed; false at the end of the stream. */
+    private suspend fun fill(): Boolean {
+        while (true) {
+            when (fillNow()) {
+                MORE -> return true
+                END -> return false
+            }
+            awaitSource()
+        }
     }
 
     private fun take(count: Int): ByteArray {
@@ -221,15 +271,19 @@ internal class BufferedStreamReader(
     override suspend fun read(destination: ByteArray, offset: Int, length: Int): Int = reading("read") {
         checkSlice(destination, offset, length)
         if (length == 0) return 0
-        if (available == 0) {
+        while (available == 0) {
             if (eof) return -1
             if (length >= buffer.size) {
                 // Nothing buffered and a large read: straight from the source, no copy.
-                val n = source.read(destination, offset, length)
+                val n = source.tryRead(destination, offset, length)
                 if (n < 0) eof = true
-                return n
+                if (n != 0) return n
+            } else if (fillNow() == END) {
+                return -1
+            } else if (available > 0) {
+                break
             }
-            if (!fill()) return -1
+            awaitSource()
         }
         val n = minOf(length, available)
         buffer.copyInto(destination, offset, start, start + n)
@@ -268,6 +322,13 @@ internal class BufferedStreamReader(
             }
             return i - start
         }
+        return -1
+    }
+
+    /** Index of `\n` in the unread bytes at or after relative offset [from], or -1. */
+    private fun indexOfNewline(from: Int): Int {
+        val buffer = buffer
+        for (i in start + from until end) if (buffer[i] == LF) return i - start
         return -1
     }
 
@@ -315,21 +376,42 @@ internal class BufferedStreamReader(
     /**
      * Buffers the next line and returns its length with its `\n` (the rest of the stream if it
      * ends without one), or -1 at the end of the stream. Skips a line that overran the limit.
+     * Inlined into its callers, so that a line read that waits parks in the caller's own frame.
      */
-    private suspend fun lineLength(): Int {
+    @Suppress("NOTHING_TO_INLINE")
+    private suspend inline fun lineLength(): Int {
+        var searched = 0
+        while (true) {
+            val length = lineLengthNow(searched)
+            if (length != WAIT_LINE) return length
+            // Everything buffered was searched (or skipped): go on from there once more arrives.
+            searched = available
+            awaitSource()
+        }
+    }
+
+    /**
+     * [lineLength] without waiting: the length, -1 at the end, or [WAIT_LINE] when the bytes there
+     * are hold no complete line; the first [searched] unread bytes are known to hold no `\n`.
+     */
+    private fun lineLengthNow(searched: Int): Int {
+        var from = searched
         while (skippingLine) {
-            val newline = indexOf(NEWLINE, 0)
+            val newline = indexOfNewline(0)
             if (newline >= 0) {
                 start += newline + 1
                 skippingLine = false
+                from = 0
             } else {
                 start = end
-                if (!fill()) return -1
+                when (fillNow()) {
+                    END -> return -1
+                    WAIT -> return WAIT_LINE
+                }
             }
         }
-        var searched = 0
         while (true) {
-            val found = indexOf(NEWLINE, searched)
+            val found = indexOfNewline(from)
             if (found >= 0) {
                 if (found > limit) {
                     start += found + 1
@@ -343,15 +425,25 @@ internal class BufferedStreamReader(
                 skippingLine = true
                 throw LimitOverrunException("Line is longer than the limit $limit; it was skipped", discarded)
             }
-            searched = available
-            if (!fill()) return if (available == 0) -1 else available
+            from = available
+            when (fillNow()) {
+                END -> return if (available == 0) -1 else available
+                WAIT -> return WAIT_LINE
+            }
         }
     }
 
     private companion object {
         val NO_JOB = Any()
         const val LF = '\n'.code.toByte()
-        val NEWLINE = byteArrayOf(LF)
         const val CR = '\r'.code.toByte()
+
+        // Results of fillNow.
+        const val MORE = 1
+        const val WAIT = 0
+        const val END = -1
+
+        /** lineLengthNow: no complete line buffered yet. */
+        const val WAIT_LINE = -2
     }
 }

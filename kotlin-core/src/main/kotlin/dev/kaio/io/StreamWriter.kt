@@ -121,8 +121,8 @@ internal abstract class BufferedStreamWriter : StreamWriter {
     override val bufferedByteCount: Long get() = buffered
     override val isClosing: Boolean get() = synchronized(lock) { closing }
 
-    /** Sends as much of [buffer] as possible now without blocking; lock held. */
-    protected abstract fun tryWriteNow(buffer: ByteBuffer)
+    /** Sends as much of [length] bytes of [data] from [offset] as possible now without blocking; returns how many; lock held. */
+    protected abstract fun tryWriteNow(data: ByteArray, offset: Int, length: Int): Int
 
     /** Makes sure [flushPending] runs once the stream can take more bytes; lock held. */
     protected abstract fun scheduleFlush()
@@ -232,16 +232,16 @@ internal abstract class BufferedStreamWriter : StreamWriter {
                     ?: "write on a StreamWriter that is closed or ended (close, abort or writeEof was called)"
             }
             if (length == 0) return
-            val buffer = ByteBuffer.wrap(data, offset, length)
+            var written = 0
             if (pending.isEmpty()) {
                 try {
-                    tryWriteNow(buffer)
+                    written = tryWriteNow(data, offset, length)
                 } catch (e: IOException) {
                     finish = failLocked(e)
                 }
             }
-            if (finish == null && buffer.hasRemaining()) {
-                val rest = ByteBuffer.wrap(data.copyOfRange(buffer.position(), offset + length))
+            if (finish == null && written < length) {
+                val rest = ByteBuffer.wrap(data.copyOfRange(offset + written, offset + length))
                 pending.addLast(rest)
                 buffered += rest.remaining()
                 if (pending.size == 1) scheduleFlush()
