@@ -26,11 +26,11 @@ final class JavaQueuePipeline {
             CompletableFuture<Void> done = new CompletableFuture<>();
             if (spawned) {
                 Tasks.spawn(() -> {
-                    consume(queue, sum, done);
+                    consume(queue, new long[1], sum, done);
                     return CompletableFuture.completedFuture(null);
                 });
             } else {
-                consume(queue, sum, done);
+                consume(queue, new long[1], sum, done);
             }
             consumers[c] = done;
         }
@@ -62,28 +62,37 @@ final class JavaQueuePipeline {
         produced.complete(null);
     }
 
-    private static void consume(AsyncQueue<Integer> queue, AtomicLong sum, CompletableFuture<Void> done) {
+    /**
+     * Consumes until the queue is shut down, summing into {@code local} (one per consumer, as the
+     * Kotlin pipeline's local sum) and adding it to {@code sum} once at the end.
+     */
+    private static void consume(AsyncQueue<Integer> queue, long[] local, AtomicLong sum, CompletableFuture<Void> done) {
         while (true) {
             CompletableFuture<Integer> get = queue.get();
             if (!get.isDone()) {
                 get.whenComplete((item, failure) -> {
                     if (failure != null) {
-                        done.complete(null);
+                        finish(local, sum, done);
                     } else {
-                        sum.addAndGet(item);
+                        local[0] += item;
                         queue.taskDone();
-                        consume(queue, sum, done);
+                        consume(queue, local, sum, done);
                     }
                 });
                 return;
             }
             if (get.isCompletedExceptionally()) {
-                done.complete(null);
+                finish(local, sum, done);
                 return;
             }
-            sum.addAndGet(get.join());
+            local[0] += get.join();
             queue.taskDone();
         }
+    }
+
+    private static void finish(long[] local, AtomicLong sum, CompletableFuture<Void> done) {
+        sum.addAndGet(local[0]);
+        done.complete(null);
     }
 
     /** The same with an ArrayBlockingQueue and 5 platform threads; -1 is the poison pill. */
