@@ -15,18 +15,35 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.sync.Mutex
 import java.util.concurrent.atomic.AtomicLong
+import kotlin.coroutines.CoroutineContext
 import kotlin.coroutines.EmptyCoroutineContext
 import kotlinx.coroutines.sync.withLock as kWithLock
 import kotlinx.coroutines.sync.withPermit as kWithPermit
 
 /*
  * The workloads of issue 3, in Kotlin; the JMH @Benchmark classes (Java) call them.
- * The queue pipelines run on Dispatchers.Default (2 workers on this machine); the lock and
- * semaphore workloads in the mode the benchmark picks (below).
+ * Every workload runs its tasks in one of two modes, chosen on purpose (see the benchmark classes
+ * for what each measures; Dispatchers.Default has 2 workers on this machine):
+ *  - TWO_WORKERS: the tasks run on Dispatchers.Default, both workers take them and run them at the
+ *    same time (the lock and semaphore tasks are launched from the benchmark thread, so they go to
+ *    the scheduler's global queue): two threads contend on the primitive or the queue;
+ *  - ONE_THREAD: every task runs on the benchmark thread (runBlocking's event loop, no
+ *    dispatcher): the cost of the library alone, with no cross-thread traffic at all.
  */
+const val TWO_WORKERS = "twoWorkers"
+const val ONE_THREAD = "oneThread"
 
-/** 1 producer, 4 consumers, [items] items through a Kaio fifo queue of [capacity], with taskDone/join. */
-fun kaioQueuePipeline(items: Int, capacity: Int): Long = runBlocking(Dispatchers.Default) {
+private fun dispatchingOf(mode: String): CoroutineContext = when (mode) {
+    TWO_WORKERS -> Dispatchers.Default
+    ONE_THREAD -> EmptyCoroutineContext
+    else -> throw IllegalArgumentException("unknown mode: $mode")
+}
+
+/**
+ * 1 producer, 4 consumers, [items] items through a Kaio fifo queue of [capacity], with taskDone/join,
+ * in [mode]: [TWO_WORKERS] on Dispatchers.Default, [ONE_THREAD] on runBlocking's event loop.
+ */
+fun kaioQueuePipeline(mode: String, items: Int, capacity: Int): Long = runBlocking(dispatchingOf(mode)) {
     val queue = AsyncQueue.fifo<Int>(capacity)
     var sum = 0L
     val consumers = List(4) {
@@ -50,7 +67,7 @@ fun kaioQueuePipeline(items: Int, capacity: Int): Long = runBlocking(Dispatchers
 }
 
 /** The same pipeline over a raw kotlinx Channel([capacity]); no task accounting (the producer closes). */
-fun channelPipeline(items: Int, capacity: Int): Long = runBlocking(Dispatchers.Default) {
+fun channelPipeline(mode: String, items: Int, capacity: Int): Long = runBlocking(dispatchingOf(mode)) {
     val channel = Channel<Int>(capacity)
     var sum = 0L
     val consumers = List(4) {
@@ -68,25 +85,9 @@ fun channelPipeline(items: Int, capacity: Int): Long = runBlocking(Dispatchers.D
     sum
 }
 
-/*
- * The lock and semaphore workloads run their tasks in one of two modes, chosen on purpose (see
- * LockSemaphoreBenchmark for what each measures):
- *  - TWO_WORKERS: every task is launched from the benchmark thread (a runBlocking event loop) onto
- *    Dispatchers.Default, so the tasks go to the scheduler's global queue and both workers take them
- *    and run them at the same time: two threads contend on the primitive;
- *  - ONE_THREAD: every task runs on the benchmark thread (runBlocking's event loop, no
- *    dispatcher): the uncontended cost of the primitive, with no cross-thread traffic at all.
- */
-const val TWO_WORKERS = "twoWorkers"
-const val ONE_THREAD = "oneThread"
-
 /** Runs [tasks] copies of [task] in [mode] ([TWO_WORKERS] or [ONE_THREAD]) and waits for all. */
 private fun runTasks(mode: String, tasks: Int, task: suspend () -> Unit) = runBlocking {
-    val context = when (mode) {
-        TWO_WORKERS -> Dispatchers.Default
-        ONE_THREAD -> EmptyCoroutineContext
-        else -> throw IllegalArgumentException("unknown mode: $mode")
-    }
+    val context = dispatchingOf(mode)
     List(tasks) { launch(context) { task() } }.joinAll()
 }
 
