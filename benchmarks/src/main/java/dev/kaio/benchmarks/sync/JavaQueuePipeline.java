@@ -1,5 +1,6 @@
 package dev.kaio.benchmarks.sync;
 
+import dev.kaio.java.EventLoop;
 import dev.kaio.java.Tasks;
 import dev.kaio.java.queue.AsyncQueue;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -14,40 +15,48 @@ final class JavaQueuePipeline {
     /**
      * 1 producer, 4 consumers through the facade's fifo queue, with taskDone/join; no thread is
      * parked. With {@code spawned}, the producer and the consumers start as Kaio tasks
-     * ({@link Tasks#spawn}), so that, as in the Kotlin pipeline, all the work runs on Kaio's
-     * dispatcher and the benchmark thread only waits; otherwise they start on the benchmark thread,
-     * which then produces for as long as no put has to wait.
+     * ({@link Tasks#spawn}), as the Kotlin pipeline starts coroutines; otherwise they start where
+     * this method runs, and the producer runs there until a put has to wait. In {@code twoWorkers}
+     * mode this method runs on the benchmark thread, and the futures complete on Kaio's dispatcher
+     * ({@code Dispatchers.Default}); in {@code oneThread} mode it runs as the main task of an
+     * {@link EventLoop}, so that everything runs on the loop's one thread.
      */
-    static long kaioJava(int items, int capacity, boolean spawned) throws Exception {
+    static long kaioJava(String mode, int items, int capacity, boolean spawned) throws Exception {
+        if (mode.equals(SyncWorkloads.ONE_THREAD)) {
+            return EventLoop.run(() -> pipeline(items, capacity, spawned));
+        }
+        return pipeline(items, capacity, spawned).get(1, TimeUnit.MINUTES);
+    }
+
+    private static CompletableFuture<Long> pipeline(int items, int capacity, boolean spawned) {
         AsyncQueue<Integer> queue = AsyncQueue.fifo(capacity);
         AtomicLong sum = new AtomicLong();
         CompletableFuture<?>[] consumers = new CompletableFuture<?>[4];
         for (int c = 0; c < 4; c++) {
             CompletableFuture<Void> done = new CompletableFuture<>();
-            if (spawned) {
-                Tasks.spawn(() -> {
-                    consume(queue, sum, done);
-                    return CompletableFuture.completedFuture(null);
-                });
-            } else {
-                consume(queue, sum, done);
-            }
+            start(spawned, () -> consume(queue, new long[1], sum, done));
             consumers[c] = done;
         }
         CompletableFuture<Void> produced = new CompletableFuture<>();
+        start(spawned, () -> produce(queue, 0, items, produced));
+        return produced
+                .thenCompose(v -> queue.join())
+                .thenCompose(v -> {
+                    queue.shutdown();
+                    return CompletableFuture.allOf(consumers);
+                })
+                .thenApply(v -> sum.get());
+    }
+
+    private static void start(boolean spawned, Runnable code) {
         if (spawned) {
             Tasks.spawn(() -> {
-                produce(queue, 0, items, produced);
+                code.run();
                 return CompletableFuture.completedFuture(null);
             });
         } else {
-            produce(queue, 0, items, produced);
+            code.run();
         }
-        produced.get(1, TimeUnit.MINUTES);
-        queue.join().get(1, TimeUnit.MINUTES);
-        queue.shutdown();
-        CompletableFuture.allOf(consumers).get(1, TimeUnit.MINUTES);
-        return sum.get();
     }
 
     private static void produce(AsyncQueue<Integer> queue, int from, int items, CompletableFuture<Void> produced) {
@@ -62,28 +71,37 @@ final class JavaQueuePipeline {
         produced.complete(null);
     }
 
-    private static void consume(AsyncQueue<Integer> queue, AtomicLong sum, CompletableFuture<Void> done) {
+    /**
+     * Consumes until the queue is shut down, summing into {@code local} (one per consumer, as the
+     * Kotlin pipeline's local sum) and adding it to {@code sum} once at the end.
+     */
+    private static void consume(AsyncQueue<Integer> queue, long[] local, AtomicLong sum, CompletableFuture<Void> done) {
         while (true) {
             CompletableFuture<Integer> get = queue.get();
             if (!get.isDone()) {
                 get.whenComplete((item, failure) -> {
                     if (failure != null) {
-                        done.complete(null);
+                        finish(local, sum, done);
                     } else {
-                        sum.addAndGet(item);
+                        local[0] += item;
                         queue.taskDone();
-                        consume(queue, sum, done);
+                        consume(queue, local, sum, done);
                     }
                 });
                 return;
             }
             if (get.isCompletedExceptionally()) {
-                done.complete(null);
+                finish(local, sum, done);
                 return;
             }
-            sum.addAndGet(get.join());
+            local[0] += get.join();
             queue.taskDone();
         }
+    }
+
+    private static void finish(long[] local, AtomicLong sum, CompletableFuture<Void> done) {
+        sum.addAndGet(local[0]);
+        done.complete(null);
     }
 
     /** The same with an ArrayBlockingQueue and 5 platform threads; -1 is the poison pill. */

@@ -14,16 +14,36 @@ import kotlinx.coroutines.joinAll
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.sync.Mutex
+import java.util.concurrent.atomic.AtomicLong
+import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.EmptyCoroutineContext
 import kotlinx.coroutines.sync.withLock as kWithLock
 import kotlinx.coroutines.sync.withPermit as kWithPermit
 
 /*
  * The workloads of issue 3, in Kotlin; the JMH @Benchmark classes (Java) call them.
- * All coroutine workloads run on Dispatchers.Default (2 workers on this machine).
+ * Every workload runs its tasks in one of two modes, chosen on purpose (see the benchmark classes
+ * for what each measures; Dispatchers.Default has 2 workers on this machine):
+ *  - TWO_WORKERS: the tasks run on Dispatchers.Default, both workers take them and run them at the
+ *    same time (the lock and semaphore tasks are launched from the benchmark thread, so they go to
+ *    the scheduler's global queue): two threads contend on the primitive or the queue;
+ *  - ONE_THREAD: every task runs on the benchmark thread (runBlocking's event loop, no
+ *    dispatcher): the cost of the library alone, with no cross-thread traffic at all.
  */
+const val TWO_WORKERS = "twoWorkers"
+const val ONE_THREAD = "oneThread"
 
-/** 1 producer, 4 consumers, [items] items through a Kaio fifo queue of [capacity], with taskDone/join. */
-fun kaioQueuePipeline(items: Int, capacity: Int): Long = runBlocking(Dispatchers.Default) {
+private fun dispatchingOf(mode: String): CoroutineContext = when (mode) {
+    TWO_WORKERS -> Dispatchers.Default
+    ONE_THREAD -> EmptyCoroutineContext
+    else -> throw IllegalArgumentException("unknown mode: $mode")
+}
+
+/**
+ * 1 producer, 4 consumers, [items] items through a Kaio fifo queue of [capacity], with taskDone/join,
+ * in [mode]: [TWO_WORKERS] on Dispatchers.Default, [ONE_THREAD] on runBlocking's event loop.
+ */
+fun kaioQueuePipeline(mode: String, items: Int, capacity: Int): Long = runBlocking(dispatchingOf(mode)) {
     val queue = AsyncQueue.fifo<Int>(capacity)
     var sum = 0L
     val consumers = List(4) {
@@ -47,7 +67,7 @@ fun kaioQueuePipeline(items: Int, capacity: Int): Long = runBlocking(Dispatchers
 }
 
 /** The same pipeline over a raw kotlinx Channel([capacity]); no task accounting (the producer closes). */
-fun channelPipeline(items: Int, capacity: Int): Long = runBlocking(Dispatchers.Default) {
+fun channelPipeline(mode: String, items: Int, capacity: Int): Long = runBlocking(dispatchingOf(mode)) {
     val channel = Channel<Int>(capacity)
     var sum = 0L
     val consumers = List(4) {
@@ -65,36 +85,42 @@ fun channelPipeline(items: Int, capacity: Int): Long = runBlocking(Dispatchers.D
     sum
 }
 
+/** Runs [tasks] copies of [task] in [mode] ([TWO_WORKERS] or [ONE_THREAD]) and waits for all. */
+private fun runTasks(mode: String, tasks: Int, task: suspend () -> Unit) = runBlocking {
+    val context = dispatchingOf(mode)
+    List(tasks) { launch(context) { task() } }.joinAll()
+}
+
 /** [tasks] coroutines each doing [increments] increments under a Kaio [Lock]. */
-fun kaioLockCounter(tasks: Int, increments: Int): Long = runBlocking(Dispatchers.Default) {
+fun kaioLockCounter(mode: String, tasks: Int, increments: Int): Long {
     val lock = Lock()
     var counter = 0L
-    List(tasks) { launch { repeat(increments) { lock.withLock { counter++ } } } }.joinAll()
+    runTasks(mode, tasks) { repeat(increments) { lock.withLock { counter++ } } }
     check(counter == tasks.toLong() * increments)
-    counter
+    return counter
 }
 
 /** The same under a kotlinx [Mutex]. */
-fun mutexCounter(tasks: Int, increments: Int): Long = runBlocking(Dispatchers.Default) {
+fun mutexCounter(mode: String, tasks: Int, increments: Int): Long {
     val mutex = Mutex()
     var counter = 0L
-    List(tasks) { launch { repeat(increments) { mutex.kWithLock { counter++ } } } }.joinAll()
+    runTasks(mode, tasks) { repeat(increments) { mutex.kWithLock { counter++ } } }
     check(counter == tasks.toLong() * increments)
-    counter
+    return counter
 }
 
 /** [tasks] coroutines each doing [increments] atomic increments holding a permit of a Kaio Semaphore([permits]). */
-fun kaioSemaphoreCounter(tasks: Int, increments: Int, permits: Int): Long = runBlocking(Dispatchers.Default) {
+fun kaioSemaphoreCounter(mode: String, tasks: Int, increments: Int, permits: Int): Long {
     val sem = Semaphore(permits)
-    val counter = java.util.concurrent.atomic.AtomicLong()
-    List(tasks) { launch { repeat(increments) { sem.withPermit { counter.incrementAndGet() } } } }.joinAll()
-    counter.get()
+    val counter = AtomicLong()
+    runTasks(mode, tasks) { repeat(increments) { sem.withPermit { counter.incrementAndGet() } } }
+    return counter.get()
 }
 
 /** The same with a kotlinx Semaphore([permits]). */
-fun kotlinxSemaphoreCounter(tasks: Int, increments: Int, permits: Int): Long = runBlocking(Dispatchers.Default) {
+fun kotlinxSemaphoreCounter(mode: String, tasks: Int, increments: Int, permits: Int): Long {
     val sem = kotlinx.coroutines.sync.Semaphore(permits)
-    val counter = java.util.concurrent.atomic.AtomicLong()
-    List(tasks) { launch { repeat(increments) { sem.kWithPermit { counter.incrementAndGet() } } } }.joinAll()
-    counter.get()
+    val counter = AtomicLong()
+    runTasks(mode, tasks) { repeat(increments) { sem.kWithPermit { counter.incrementAndGet() } } }
+    return counter.get()
 }
