@@ -355,8 +355,13 @@ internal class NioSocket(val loop: SelectorLoop, val channel: SelectableChannel)
         // Interest is settled before any waiter runs: a resumed reader re-arms at once. The writer
         // side first: a flush makes room before the handler that may write more runs.
         if (interest != key.interestOps()) key.interestOps(interest)
-        if (outReady != null) wake(outReady, outReadyWatch, direct = true)
-        if (inReady != null) wake(inReady, inReadyWatch, direct = true)
+        // try/finally: if the first waiter throws (a callback, or a resumed handler's completion),
+        // the other still runs; the loop logs the failure, and keys not yet handled stay ready.
+        try {
+            if (outReady != null) wake(outReady, outReadyWatch, direct = true)
+        } finally {
+            if (inReady != null) wake(inReady, inReadyWatch, direct = true)
+        }
     }
 
     /** Closes the channel on the loop thread and wakes both waiters. [beforeClose] runs first, on the loop. */
@@ -375,8 +380,11 @@ internal class NioSocket(val loop: SelectorLoop, val channel: SelectableChannel)
                 val outClosedWatch = outWaiterWatch
                 clearSlot(inDirection = true)
                 clearSlot(inDirection = false)
-                if (inClosed != null) wake(inClosed, inClosedWatch, direct = false)
-                if (outClosed != null) wake(outClosed, outClosedWatch, direct = false)
+                try {
+                    if (inClosed != null) wake(inClosed, inClosedWatch, direct = false)
+                } finally {
+                    if (outClosed != null) wake(outClosed, outClosedWatch, direct = false)
+                }
             }
         }
     }
