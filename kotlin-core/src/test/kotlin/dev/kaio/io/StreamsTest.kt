@@ -223,7 +223,9 @@ internal class StreamsTest {
                 handlerCancelled.complete(Unit)
             }
         }
-        val serving = launch { server.serveForever() }
+        // Undispatched: serveForever is waiting when it is cancelled below. A coroutine cancelled
+        // before it ever ran would skip serveForever altogether, and nothing would abort the handler.
+        val serving = launch(start = CoroutineStart.UNDISPATCHED) { server.serveForever() }
         val (reader, _) = openConnection("127.0.0.1", server.port)
         inHandler.await()
         serving.cancelAndJoin()
