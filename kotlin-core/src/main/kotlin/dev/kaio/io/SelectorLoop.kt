@@ -95,11 +95,26 @@ internal class SelectorLoop(name: String) : CoroutineDispatcher() {
     }
 
     private fun loop() {
-        val onReady = { key: SelectionKey -> (key.attachment() as NioSocket).onReady(key) }
+        // A waiter that throws is logged here, so that the select goes on with the other ready keys
+        // and the iteration ends normally: a select that threw would skip the reset of
+        // wakeupPending below, after which no other thread would wake the loop again.
+        val onReady = { key: SelectionKey ->
+            try {
+                (key.attachment() as NioSocket).onReady(key)
+            } catch (failure: Throwable) {
+                log.error("A socket waiter on the Kaio I/O loop failed", failure)
+            }
+        }
         while (true) {
             try {
-                if (local.isEmpty()) selector.select(onReady) else selector.selectNow(onReady)
-                wakeupPending.set(false)
+                val idle = local.isEmpty() && external.isEmpty()
+                try {
+                    if (idle) selector.select(onReady) else selector.selectNow(onReady)
+                } finally {
+                    // Also when select fails: tasks posted meanwhile are then found by the next
+                    // iteration's check of `external`, which makes that select not block.
+                    wakeupPending.set(false)
+                }
                 while (true) local.addLast(external.poll() ?: break)
                 repeat(local.size) {
                     val task = local.removeFirst()
