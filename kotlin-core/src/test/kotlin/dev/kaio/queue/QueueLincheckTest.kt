@@ -6,7 +6,7 @@ import org.jetbrains.lincheck.datastructures.Operation
 import org.jetbrains.lincheck.datastructures.Param
 import org.junit.jupiter.api.Test
 
-/** Linearizability of a fifo queue of capacity 2: suspending put/get, try forms, task accounting. */
+/** Linearizability of a fifo queue of capacity 2: suspending put/get, try forms, task accounting and join. */
 @Param(name = "item", gen = IntGen::class, conf = "1:3")
 internal class FifoQueueLincheckTest {
     private val q = AsyncQueue.fifo<Int>(2)
@@ -25,6 +25,14 @@ internal class FifoQueueLincheckTest {
 
     @Operation
     fun taskDone() = runCatching { q.taskDone() }.isSuccess
+
+    // taskDone counts down without the monitor while the count stays above zero: join and the
+    // count itself must still behave as one atomic counter.
+    @Operation
+    suspend fun join() = q.join()
+
+    @Operation
+    fun unfinishedTasks() = q.unfinishedTasks
 
     @Operation
     fun size() = q.size
@@ -55,4 +63,50 @@ internal class PriorityQueueLincheckTest {
 
     @Test
     fun modelChecking() = lincheckOptions().check(this::class)
+}
+
+/**
+ * Linearizability of task accounting alone (put, get, taskDone, join, the count), so that random
+ * scenarios meet the counting races often; the custom scenario is the one a lock-free step to zero
+ * gets wrong: a taskDone that brings the count to zero, racing with a put and a join that must then
+ * wait for the new item.
+ */
+@Param(name = "item", gen = IntGen::class, conf = "1:3")
+internal class QueueJoinLincheckTest {
+    private val q = AsyncQueue.fifo<Int>(2)
+
+    @Operation
+    suspend fun put(@Param(name = "item") item: Int) = q.put(item)
+
+    @Operation
+    fun tryPut(@Param(name = "item") item: Int) = q.tryPut(item)
+
+    @Operation
+    fun tryGet() = q.tryGet()
+
+    @Operation
+    fun taskDone() = runCatching { q.taskDone() }.isSuccess
+
+    @Operation
+    suspend fun join() = q.join()
+
+    @Operation
+    fun unfinishedTasks() = q.unfinishedTasks
+
+    @Test
+    fun modelChecking() = lincheckOptions()
+        .addCustomScenario {
+            initial {
+                actor(QueueJoinLincheckTest::tryPut, 1)
+                actor(QueueJoinLincheckTest::tryGet)
+            }
+            parallel {
+                thread { actor(QueueJoinLincheckTest::taskDone) }
+                thread {
+                    actor(QueueJoinLincheckTest::tryPut, 2)
+                    actor(QueueJoinLincheckTest::join)
+                }
+            }
+        }
+        .check(this::class)
 }
