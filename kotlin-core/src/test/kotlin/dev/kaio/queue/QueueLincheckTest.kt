@@ -66,10 +66,11 @@ internal class PriorityQueueLincheckTest {
 }
 
 /**
- * Linearizability of task accounting alone (put, get, taskDone, join, the count), so that random
- * scenarios meet the counting races often; the custom scenario is the one a lock-free step to zero
- * gets wrong: a taskDone that brings the count to zero, racing with a put and a join that must then
- * wait for the new item.
+ * Linearizability of task accounting alone (put, get, taskDone, join, the count, an immediate
+ * shutdown that drops items), so that random scenarios meet the counting races often. taskDone
+ * counts without the monitor, and the custom scenarios are the races that this gets wrong when done
+ * naively: a taskDone that brings the count to zero, racing with a put and a join that must then
+ * wait for the new item; and with a join that waited for that zero and must not wait for the next.
  */
 @Param(name = "item", gen = IntGen::class, conf = "1:3")
 internal class QueueJoinLincheckTest {
@@ -93,6 +94,9 @@ internal class QueueJoinLincheckTest {
     @Operation
     fun unfinishedTasks() = q.unfinishedTasks
 
+    @Operation
+    fun shutdownImmediately() = q.shutdown(immediate = true)
+
     @Test
     fun modelChecking() = lincheckOptions()
         .addCustomScenario {
@@ -105,6 +109,19 @@ internal class QueueJoinLincheckTest {
                 thread {
                     actor(QueueJoinLincheckTest::tryPut, 2)
                     actor(QueueJoinLincheckTest::join)
+                }
+            }
+        }
+        .addCustomScenario {
+            initial {
+                actor(QueueJoinLincheckTest::tryPut, 1)
+                actor(QueueJoinLincheckTest::tryGet)
+            }
+            parallel {
+                thread { actor(QueueJoinLincheckTest::taskDone) }
+                thread {
+                    actor(QueueJoinLincheckTest::join)
+                    actor(QueueJoinLincheckTest::tryPut, 2)
                 }
             }
         }
