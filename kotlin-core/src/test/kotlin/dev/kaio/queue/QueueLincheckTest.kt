@@ -66,7 +66,7 @@ internal class PriorityQueueLincheckTest {
 }
 
 /**
- * Linearizability of task accounting alone (put, get, taskDone, join, the count, an immediate
+ * Linearizability of task accounting alone (put, tryPut, tryGet, taskDone, join, the count, an immediate
  * shutdown that drops items), so that random scenarios meet the counting races often. taskDone
  * counts without the monitor, and the custom scenarios are the races that this gets wrong when done
  * naively: a taskDone that brings the count to zero, racing with a put and a join that must then
