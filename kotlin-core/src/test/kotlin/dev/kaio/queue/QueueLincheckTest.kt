@@ -66,10 +66,10 @@ internal class PriorityQueueLincheckTest {
 }
 
 /**
- * Linearizability of task accounting alone (put, tryPut, tryGet, taskDone, join, the count, an immediate
- * shutdown that drops items), so that random scenarios meet the counting races often. taskDone
- * counts without the monitor, and the custom scenarios are the races that this gets wrong when done
- * naively: a taskDone that brings the count to zero, racing with a put and a join that must then
+ * Linearizability of task accounting alone (put, tryPut, tryGet, taskDone, join, the count, an
+ * immediate shutdown that drops items), so that random scenarios meet the counting races often.
+ * taskDone counts without the monitor, and the custom scenarios are the races that this gets wrong
+ * when done naively: a taskDone that brings the count to zero, racing with a put and a join that must then
  * wait for the new item; and with a join that waited for that zero and must not wait for the next.
  */
 @Param(name = "item", gen = IntGen::class, conf = "1:3")
