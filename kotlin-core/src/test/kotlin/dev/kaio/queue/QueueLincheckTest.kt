@@ -4,6 +4,7 @@ import dev.kaio.sync.lincheckOptions
 import org.jetbrains.lincheck.datastructures.IntGen
 import org.jetbrains.lincheck.datastructures.Operation
 import org.jetbrains.lincheck.datastructures.Param
+import org.jetbrains.lincheck.datastructures.scenario
 import org.junit.jupiter.api.Test
 
 /** Linearizability of a fifo queue of capacity 2: suspending put/get, try forms, task accounting and join. */
@@ -99,31 +100,28 @@ internal class QueueJoinLincheckTest {
 
     @Test
     fun modelChecking() = lincheckOptions()
-        .addCustomScenario {
-            initial {
-                actor(QueueJoinLincheckTest::tryPut, 1)
-                actor(QueueJoinLincheckTest::tryGet)
-            }
-            parallel {
-                thread { actor(QueueJoinLincheckTest::taskDone) }
-                thread {
-                    actor(QueueJoinLincheckTest::tryPut, 2)
-                    actor(QueueJoinLincheckTest::join)
-                }
-            }
-        }
-        .addCustomScenario {
-            initial {
-                actor(QueueJoinLincheckTest::tryPut, 1)
-                actor(QueueJoinLincheckTest::tryGet)
-            }
-            parallel {
-                thread { actor(QueueJoinLincheckTest::taskDone) }
-                thread {
-                    actor(QueueJoinLincheckTest::join)
-                    actor(QueueJoinLincheckTest::tryPut, 2)
-                }
-            }
-        }
+        .addCustomScenario(taskDoneRacing(joinFirst = false))
+        .addCustomScenario(taskDoneRacing(joinFirst = true))
         .check(this::class)
+
+    private companion object {
+        /**
+         * One item put and taken; then a taskDone that brings the count to zero, racing with a
+         * second thread that puts another item and joins, in the order [joinFirst] gives.
+         */
+        fun taskDoneRacing(joinFirst: Boolean) = scenario {
+            initial {
+                actor(QueueJoinLincheckTest::tryPut, 1)
+                actor(QueueJoinLincheckTest::tryGet)
+            }
+            parallel {
+                thread { actor(QueueJoinLincheckTest::taskDone) }
+                thread {
+                    if (joinFirst) actor(QueueJoinLincheckTest::join)
+                    actor(QueueJoinLincheckTest::tryPut, 2)
+                    if (!joinFirst) actor(QueueJoinLincheckTest::join)
+                }
+            }
+        }
+    }
 }
