@@ -2,12 +2,11 @@ package dev.kaio.queue
 
 import java.util.PriorityQueue
 
-/** The storage discipline of an [AsyncQueue]; guarded by the queue's monitor. */
+/** The storage discipline of an [AsyncQueue]; guarded by the queue's monitor (fifo: [RingBuffer]). */
 internal sealed class QueueBuffer<E : Any> {
     abstract val size: Int
     abstract fun add(item: E)
     abstract fun remove(): E
-    abstract fun peek(): E?
 
     /** Puts back an item that was taken, so that it is the next one out. */
     abstract fun addFront(item: E)
@@ -19,22 +18,6 @@ internal sealed class QueueBuffer<E : Any> {
     abstract fun clear(): Int
 }
 
-/** First in, first out. */
-internal class FifoBuffer<E : Any> : QueueBuffer<E>() {
-    private val items = ArrayDeque<E>()
-    override val size: Int get() = items.size
-    override fun add(item: E) = items.addLast(item)
-    override fun remove(): E = items.removeFirst()
-    override fun addFront(item: E) = items.addFirst(item)
-    override fun peek(): E? = items.firstOrNull()
-    override fun removeSame(item: E): Boolean {
-        val i = items.indexOfFirst { it === item }
-        if (i >= 0) items.removeAt(i)
-        return i >= 0
-    }
-    override fun clear(): Int = items.size.also { items.clear() }
-}
-
 /** Last in, first out. */
 internal class LifoBuffer<E : Any> : QueueBuffer<E>() {
     private val items = ArrayDeque<E>()
@@ -42,7 +25,6 @@ internal class LifoBuffer<E : Any> : QueueBuffer<E>() {
     override fun add(item: E) = items.addLast(item)
     override fun remove(): E = items.removeLast()
     override fun addFront(item: E) = items.addLast(item)
-    override fun peek(): E? = items.lastOrNull()
     override fun removeSame(item: E): Boolean {
         val i = items.indexOfLast { it === item }
         if (i >= 0) items.removeAt(i)
@@ -69,7 +51,6 @@ internal class PriorityBuffer<E : Any>(comparator: Comparator<in E>) : QueueBuff
     override fun addFront(item: E) {
         items.add(Entry(item, frontSeq--))
     }
-    override fun peek(): E? = items.peek()?.item
     override fun removeSame(item: E): Boolean {
         val it = items.iterator()
         while (it.hasNext()) {

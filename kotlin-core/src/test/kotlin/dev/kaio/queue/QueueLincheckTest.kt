@@ -42,6 +42,41 @@ internal class FifoQueueLincheckTest {
     fun modelChecking() = lincheckOptions().check(this::class)
 }
 
+/**
+ * Linearizability of a fifo queue of capacity 3 on a ring of 2 cells, whose count spills out of
+ * the queue's word beyond 3 unfinished tasks: the third item goes to the overflow list under the
+ * monitor, and items move from there into the ring as gets free cells, while lock-free puts and gets
+ * run whenever neither the overflow nor the spilled count needs the monitor.
+ */
+@Param(name = "item", gen = IntGen::class, conf = "1:3")
+internal class FifoOverflowLincheckTest {
+    private val q = QueueImpl.fifo<Int>(3, ringLength = 2, spillAt = 4)
+
+    @Operation
+    suspend fun put(@Param(name = "item") item: Int) = q.put(item)
+
+    @Operation
+    suspend fun get() = q.get()
+
+    @Operation
+    fun tryPut(@Param(name = "item") item: Int) = q.tryPut(item)
+
+    @Operation
+    fun tryGet() = q.tryGet()
+
+    @Operation
+    fun taskDone() = runCatching { q.taskDone() }.isSuccess
+
+    @Operation
+    fun unfinishedTasks() = q.unfinishedTasks
+
+    @Operation
+    fun size() = q.size
+
+    @Test
+    fun modelChecking() = lincheckOptions().actorsBefore(3).check(this::class)
+}
+
 /** Linearizability of a priority queue of capacity 2 (natural order). */
 @Param(name = "item", gen = IntGen::class, conf = "1:3")
 internal class PriorityQueueLincheckTest {

@@ -28,10 +28,11 @@ internal class QueueStressTest {
     private val consumers = 8
 
     @ParameterizedTest
-    @ValueSource(strings = ["fifo", "lifo", "priority"])
+    @ValueSource(strings = ["fifo", "fifo with overflow", "lifo", "priority"])
     fun exactlyOnceUnderRandomCancellation(kind: String) = runBlocking(Dispatchers.Default) {
         val queue: AsyncQueue<Int> = when (kind) {
             "fifo" -> AsyncQueue.fifo(16)
+            "fifo with overflow" -> QueueImpl.fifo(16, ringLength = 4, spillAt = 8)
             "lifo" -> AsyncQueue.lifo(16)
             else -> AsyncQueue.priority(16)
         }

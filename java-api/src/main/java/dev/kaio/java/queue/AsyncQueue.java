@@ -33,6 +33,10 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Interruption.</b> No method blocks, so none is affected by thread interruption.
  *
+ * <p><b>Cost.</b> A fifo queue's put and get take no lock while nobody waits, the queue is not shut
+ * down and its items fit in its ring (the first 1,024): one compare-and-set each. Waiting, shutdown,
+ * items beyond the ring, and lifo and priority queues go through the queue's monitor.
+ *
  * <p><b>Memory consistency.</b> Actions before a put happen-before the completion of the get that
  * returns the item; a {@link #taskDone()} happens-before the completion of a join it releases.
  *
