@@ -32,6 +32,7 @@ private fun nullItem(): NullPointerException = NullPointerException("AsyncQueue 
 public fun <E : Any> queuePut(queue: AsyncQueue<E>, item: E?): CompletableFuture<Void?> {
     if (item == null) throw nullItem()
     if (queue is QueueImpl<E> && !ContextValues.inUse) {
+        if (queue.tryPutLockFree(item)) return completedKaioFuture(null)
         // One monitor pass: the waiter is made up front and its future is returned either way.
         val scope = ownerScopeOnThisThread()
         val future = KaioFuture<Void?>(executorOf(scope.coroutineContext))
@@ -65,6 +66,7 @@ public fun <E : Any> queueTryPut(queue: AsyncQueue<E>, item: E?): Boolean {
 @InternalKaioApi
 public fun <E : Any> queueGet(queue: AsyncQueue<E>): CompletableFuture<E> {
     if (queue is QueueImpl<E> && !ContextValues.inUse) {
+        queue.tryGetLockFree()?.let { return completedKaioFuture(it) }
         val scope = ownerScopeOnThisThread()
         val future = KaioFuture<E>(executorOf(scope.coroutineContext))
         val waiter = FutureWaiter<E, E>(null, future, future.defaultExecutor(), { it }, { queue.giveBack(it) })

@@ -121,6 +121,15 @@ internal class QueueImpl<E : Any>(
     override fun tryPut(item: E): Boolean = offerOrLink(item, null, "tryPut()")
 
     /**
+     * Java facade: puts [item] if the lock-free path can (true), so that the facade makes no waiter
+     * for a put that needs none; false sends it to [putOrLink].
+     */
+    internal fun tryPutLockFree(item: E): Boolean = ring?.tryAddFast(item) == true
+
+    /** Java facade: takes the next item if the lock-free path can; null sends the get to [getOrLink]. */
+    internal fun tryGetLockFree(): E? = ring?.tryTakeFast()
+
+    /**
      * Java facade: puts [item] if there is room (true), else links [waiter] (carrying [item]) as a
      * waiting producer (false); see [FutureWaiter].
      *
