@@ -12,6 +12,8 @@ import java.util.concurrent.CompletionException
 import java.util.concurrent.CompletionStage
 import java.util.concurrent.ExecutionException
 import java.util.concurrent.Executor
+import java.util.concurrent.atomic.AtomicInteger
+import kotlin.coroutines.AbstractCoroutineContextElement
 import kotlin.coroutines.ContinuationInterceptor
 import kotlin.coroutines.CoroutineContext
 import kotlin.coroutines.EmptyCoroutineContext
@@ -62,7 +64,7 @@ internal interface TaskBackedFuture {
 }
 
 /** A future mirroring one coroutine; completing it from outside cancels the coroutine. */
-private class CoroutineFuture<T>(executor: Executor) : KaioFuture<T>(executor), TaskBackedFuture {
+private open class CoroutineFuture<T>(executor: Executor) : KaioFuture<T>(executor), TaskBackedFuture {
     @Volatile
     var task: Deferred<T>? = null
 
@@ -77,6 +79,52 @@ private class CoroutineFuture<T>(executor: Executor) : KaioFuture<T>(executor), 
         super.completeExceptionally(ex).also { if (it) task?.cancel() }
     override fun cancel(mayInterruptIfRunning: Boolean): Boolean =
         super.cancel(mayInterruptIfRunning).also { if (it) task?.cancel() }
+}
+
+/**
+ * In the context of a facade task whose result is input it consumed (a stream read): the task's
+ * right to settle its future. The read calls [claim] right before it consumes bytes:
+ *  - true: from then on, cancelling, completing or failing the future from outside (`cancel`,
+ *    `orTimeout`) returns false, and the future completes with the read's result;
+ *  - false: the future was settled from outside first; the read consumes nothing and throws
+ *    CancellationException.
+ * Without it a read could consume a line just as its future was cancelled from another thread,
+ * and the line would reach no one (a single-threaded asyncio loop has no such moment).
+ */
+internal abstract class ResultClaim : AbstractCoroutineContextElement(ResultClaim) {
+    /** True if the task may consume; repeated calls by the same task return true again. */
+    abstract fun claim(): Boolean
+
+    companion object Key : CoroutineContext.Key<ResultClaim>
+}
+
+/** A [CoroutineFuture] with a [ResultClaim]: outside settlement and the task's claim exclude each other. */
+private class ClaimableFuture<T>(executor: Executor) : CoroutineFuture<T>(executor) {
+    private val gate = AtomicInteger(OPEN)
+
+    val claim: ResultClaim = object : ResultClaim() {
+        override fun claim(): Boolean = gate.get() == CLAIMED || gate.compareAndSet(OPEN, CLAIMED)
+    }
+
+    private fun outsiderMaySettle(): Boolean {
+        while (true) {
+            when (gate.get()) {
+                CLOSED -> return true
+                CLAIMED -> return false
+                else -> if (gate.compareAndSet(OPEN, CLOSED)) return true
+            }
+        }
+    }
+
+    override fun complete(value: T): Boolean = outsiderMaySettle() && super.complete(value)
+    override fun completeExceptionally(ex: Throwable): Boolean = outsiderMaySettle() && super.completeExceptionally(ex)
+    override fun cancel(mayInterruptIfRunning: Boolean): Boolean = outsiderMaySettle() && super.cancel(mayInterruptIfRunning)
+
+    private companion object {
+        const val OPEN = 0
+        const val CLAIMED = 1
+        const val CLOSED = 2
+    }
 }
 
 /**
@@ -107,17 +155,27 @@ public fun <T> CoroutineScope.launchFuture(
 internal fun <T> launchFutureInCallOrder(block: suspend CoroutineScope.() -> T): CompletableFuture<T> =
     ownerScopeOnThisThread().startFuture(EmptyCoroutineContext, inCallOrder = true, block)
 
+/**
+ * Like [launchFuture], for one read that consumes input: the task gets a [ResultClaim], so a read
+ * whose future is cancelled from another thread either consumes nothing or completes the future.
+ */
+internal fun <T> launchClaimingFuture(block: suspend CoroutineScope.() -> T): CompletableFuture<T> =
+    ownerScopeOnThisThread().startFuture(EmptyCoroutineContext, inCallOrder = false, block, claiming = true)
+
 private fun <T> CoroutineScope.startFuture(
     context: CoroutineContext,
     inCallOrder: Boolean,
     block: suspend CoroutineScope.() -> T,
+    claiming: Boolean = false,
 ): CompletableFuture<T> {
-    val future = CoroutineFuture<T>(executorOf(coroutineContext + context))
+    val executor = executorOf(coroutineContext + context)
+    val future = if (claiming) ClaimableFuture<T>(executor) else CoroutineFuture<T>(executor)
+    val taskContext = if (future is ClaimableFuture<T>) context + future.claim else context
     // asyncio's create_task: the task starts from the caller's context variables, and callbacks
     // of its future run with them too (not with what the task itself set).
     val callerValues = context[ContextVarsElement] ?: ContextValues.forNewTask()
     // Undispatched, the block may even complete here; the handlers below then run at once.
-    val task = async(context + callerValues, if (inCallOrder) CoroutineStart.UNDISPATCHED else CoroutineStart.LAZY, block)
+    val task = async(taskContext + callerValues, if (inCallOrder) CoroutineStart.UNDISPATCHED else CoroutineStart.LAZY, block)
     future.task = task
     if (callerValues is ContextVarsElement) {
         task.invokeOnCompletion { cause ->

@@ -26,31 +26,33 @@ import kotlinx.coroutines.Dispatchers
  * Non-suspend entry points of dev.kaio.io for the Java facade (dev.kaio.java.io). Each is one
  * `launchFuture { … }` around the suspend API, so cancellation, failures and the owning loop follow
  * FutureBridge's rules; nothing here has behaviour of its own. `Void` futures complete with null.
+ * A single read is `launchClaimingFuture`: its future is settled by the read alone once the read
+ * consumes bytes (ResultClaim), so a cancel from another thread never loses input.
  */
 
 @InternalKaioApi
-public fun read(reader: StreamReader, max: Int): CompletableFuture<ByteArray> = launchFuture { reader.read(max) }
+public fun read(reader: StreamReader, max: Int): CompletableFuture<ByteArray> = launchClaimingFuture { reader.read(max) }
 
 @InternalKaioApi
-public fun readToEnd(reader: StreamReader): CompletableFuture<ByteArray> = launchFuture { reader.readToEnd() }
+public fun readToEnd(reader: StreamReader): CompletableFuture<ByteArray> = launchClaimingFuture { reader.readToEnd() }
 
 @InternalKaioApi
 public fun readExactly(reader: StreamReader, count: Int): CompletableFuture<ByteArray> =
-    launchFuture { reader.readExactly(count) }
+    launchClaimingFuture { reader.readExactly(count) }
 
 @InternalKaioApi
-public fun readLine(reader: StreamReader): CompletableFuture<String?> = launchFuture { reader.readLine() }
+public fun readLine(reader: StreamReader): CompletableFuture<String?> = launchClaimingFuture { reader.readLine() }
 
 @InternalKaioApi
 public fun readInto(reader: StreamReader, destination: ByteArray, offset: Int, length: Int): CompletableFuture<Int> =
-    launchFuture { reader.read(destination, offset, length) }
+    launchClaimingFuture { reader.read(destination, offset, length) }
 
 @InternalKaioApi
-public fun readLineBytes(reader: StreamReader): CompletableFuture<ByteArray?> = launchFuture { reader.readLineBytes() }
+public fun readLineBytes(reader: StreamReader): CompletableFuture<ByteArray?> = launchClaimingFuture { reader.readLineBytes() }
 
 @InternalKaioApi
 public fun readUntil(reader: StreamReader, separator: ByteArray): CompletableFuture<ByteArray> =
-    launchFuture { reader.readUntil(separator) }
+    launchClaimingFuture { reader.readUntil(separator) }
 
 @InternalKaioApi
 public fun forEachLine(reader: StreamReader, action: Consumer<String>): CompletableFuture<Void?> =

@@ -1,7 +1,9 @@
 package dev.kaio.io
 
+import dev.kaio.interop.ResultClaim
 import java.util.concurrent.atomic.AtomicReference
 import kotlin.coroutines.CoroutineContext
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.ensureActive
@@ -180,7 +182,8 @@ internal class BufferedStreamReader(
      * instead of failing: the cancelled read releases the buffer in its `finally`.
      */
     private suspend inline fun <T> reading(what: String, block: () -> T): T {
-        val me = ownerFor(currentCoroutineContext())
+        val reader = readerFor(currentCoroutineContext())
+        val me = reader.owner
         while (!owner.compareAndSet(null, me)) {
             val current = owner.get()
             if (current is Job && current.isCancelled) {
@@ -189,6 +192,7 @@ internal class BufferedStreamReader(
                 throw IllegalStateException("$what called while another coroutine is already reading from this StreamReader")
             }
         }
+        claim = reader.claim
         try {
             return block()
         } finally {
@@ -196,15 +200,30 @@ internal class BufferedStreamReader(
         }
     }
 
-    /** The identity of a reader: its Job, cached for the last context (a read loop asks once). */
-    private class ReaderOf(val context: CoroutineContext, val owner: Any)
+    /**
+     * A reader: its Job (its identity) and, for a read of the Java facade, its [ResultClaim];
+     * cached for the last context (a read loop asks once).
+     */
+    private class ReaderOf(val context: CoroutineContext, val owner: Any, val claim: ResultClaim?)
 
     private var lastReader: ReaderOf? = null
 
-    private fun ownerFor(context: CoroutineContext): Any {
+    /** The running read's claim on its future (Java facade), or null; set by [reading]. */
+    private var claim: ResultClaim? = null
+
+    private fun readerFor(context: CoroutineContext): ReaderOf {
         val last = lastReader
-        if (last != null && last.context === context) return last.owner
-        return ReaderOf(context, context[Job] ?: NO_JOB).also { lastReader = it }.owner
+        if (last != null && last.context === context) return last
+        return ReaderOf(context, context[Job] ?: NO_JOB, context[ResultClaim]).also { lastReader = it }
+    }
+
+    /**
+     * Called right before a read consumes bytes. A read of the Java facade whose future was
+     * cancelled or completed from outside meanwhile consumes nothing and ends as cancelled.
+     */
+    private fun mayConsume() {
+        val claim = claim ?: return
+        if (!claim.claim()) throw CancellationException("the read's future was settled from outside; nothing was consumed")
     }
 
     /** Waits for the source; then throws if the reading coroutine (the owner) was cancelled meanwhile. */
@@ -256,6 +275,7 @@ internal class BufferedStreamReader(
     }
 
     private fun take(count: Int): ByteArray {
+        mayConsume()
         val result = buffer.copyOfRange(start, start + count)
         start += count
         return result
@@ -277,6 +297,7 @@ internal class BufferedStreamReader(
                 // Nothing buffered and a large read: straight from the source, no copy.
                 val n = source.tryRead(destination, offset, length)
                 if (n < 0) eof = true
+                if (n > 0) keepIfCancelled(destination, offset, n)
                 if (n != 0) return n
             } else if (fillNow() == END) {
                 return -1
@@ -286,9 +307,26 @@ internal class BufferedStreamReader(
             awaitSource()
         }
         val n = minOf(length, available)
+        mayConsume()
         buffer.copyInto(destination, offset, start, start + n)
         start += n
         n
+    }
+
+    /**
+     * [mayConsume] for bytes already read from the source into [destination] (the buffer being
+     * empty): if the read may not consume them, they become the buffer's content before it throws.
+     */
+    private fun keepIfCancelled(destination: ByteArray, offset: Int, count: Int) {
+        try {
+            mayConsume()
+        } catch (e: CancellationException) {
+            if (buffer.size < count) buffer = ByteArray(count)
+            destination.copyInto(buffer, 0, offset, offset + count)
+            start = 0
+            end = count
+            throw e
+        }
     }
 
     override suspend fun readToEnd(): ByteArray = reading("readToEnd") {
@@ -363,6 +401,7 @@ internal class BufferedStreamReader(
             textEnd--
             if (textEnd > start && buffer[textEnd - 1] == CR) textEnd--
         }
+        mayConsume()
         val line = String(buffer, start, textEnd - start, Charsets.UTF_8)
         start += consumed
         line

@@ -17,7 +17,11 @@ import java.util.function.Consumer;
  * holds more than {@link #limit()} plus one network read.
  *
  * <p><b>Cancellation.</b> Cancelling a returned future stops that read; it is cancel-safe: bytes
- * that arrived stay in the buffer for the next read. <b>Interruption</b> plays no part: no method
+ * that arrived stay in the buffer for the next read. This holds from any thread, also for a
+ * {@code cancel} or an {@code orTimeout} that lands while the read is taking its bytes: once a read
+ * has begun to consume its result, its future can no longer be cancelled, completed or failed from
+ * outside ({@code cancel} returns false) and completes with that result; before that moment, the
+ * read consumes nothing. <b>Interruption</b> plays no part: no method
  * blocks a thread. <b>Failure</b>: futures fail with the exception itself (an {@code IOException}
  * when the connection is reset, {@link IncompleteReadException}, {@link LimitOverrunException}),
  * never wrapped in a {@code CompletionException}.
