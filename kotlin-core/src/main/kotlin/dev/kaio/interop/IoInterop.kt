@@ -14,6 +14,7 @@ import dev.kaio.io.lines
 import dev.kaio.io.openConnection
 import dev.kaio.io.startProcess
 import dev.kaio.io.startServer
+import java.nio.ByteBuffer
 import java.nio.file.Path
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.CompletionStage
@@ -46,6 +47,10 @@ public fun readLine(reader: StreamReader): CompletableFuture<String?> = launchCl
 @InternalKaioApi
 public fun readInto(reader: StreamReader, destination: ByteArray, offset: Int, length: Int): CompletableFuture<Int> =
     launchClaimingFuture { reader.read(destination, offset, length) }
+
+@InternalKaioApi
+public fun readIntoBuffer(reader: StreamReader, destination: ByteBuffer): CompletableFuture<Int> =
+    launchClaimingFuture { reader.read(destination) }
 
 @InternalKaioApi
 public fun readLineBytes(reader: StreamReader): CompletableFuture<ByteArray?> = launchClaimingFuture { reader.readLineBytes() }

@@ -109,6 +109,8 @@ internal class PipeWriter(private val output: OutputStream, scope: CoroutineScop
 
     override fun tryWriteNow(data: ByteArray, offset: Int, length: Int): Int = 0
 
+    override fun tryWriteNow(source: ByteBuffer): Int = 0
+
     override fun scheduleFlush() {
         signal.trySend(Unit)
     }

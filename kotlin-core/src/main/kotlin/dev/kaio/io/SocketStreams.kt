@@ -50,6 +50,21 @@ internal class SocketConnection(
             return n
         }
 
+        // A direct buffer is read into as it is; a heap buffer takes the array path (the loop's scratch).
+        override fun tryRead(destination: ByteBuffer): Int {
+            if (!destination.isDirect) return super.tryRead(destination)
+            if (socket.closed) return -1
+            if (probablyEmpty) return 0
+            val length = destination.remaining()
+            val n = try {
+                channel.read(destination)
+            } catch (closed: ClosedChannelException) {
+                return -1
+            }
+            probablyEmpty = n in 0 until length
+            return n
+        }
+
         private fun readFromChannel(destination: ByteArray, offset: Int, length: Int): Int {
             if (!loop.inLoop) return channel.read(ByteBuffer.wrap(destination, offset, length))
             val scratch = loop.scratch
@@ -87,6 +102,13 @@ internal class SocketConnection(
                 written += n
                 if (n < chunk) break
             }
+            return written
+        }
+
+        override fun tryWriteNow(source: ByteBuffer): Int {
+            if (source.isDirect || !loop.inLoop) return channel.write(source)
+            val written = tryWriteNow(source.array(), source.arrayOffset() + source.position(), source.remaining())
+            source.position(source.position() + written)
             return written
         }
 

@@ -1,6 +1,8 @@
 package dev.kaio.io
 
 import dev.kaio.interop.ResultClaim
+import java.nio.ByteBuffer
+import java.nio.ReadOnlyBufferException
 import java.util.concurrent.atomic.AtomicReference
 import kotlin.coroutines.CoroutineContext
 import kotlinx.coroutines.CancellationException
@@ -62,6 +64,23 @@ public interface StreamReader {
      * @throws IndexOutOfBoundsException if [offset] and [length] do not fit in [destination].
      */
     public suspend fun read(destination: ByteArray, offset: Int = 0, length: Int = destination.size - offset): Int
+
+    /**
+     * Reads at most `destination.remaining()` bytes into [destination] at its position, moving
+     * the position past them: `ReadableByteChannel.read` for a suspending stream. Takes what the
+     * buffer holds, or else waits for at least one byte. Returns how many bytes were read, -1 at
+     * the end of the stream, or 0 when [destination] has no room left.
+     *
+     * As with the array form, when the buffer is empty and [destination] has room for at least the
+     * buffer's size, the bytes go from the socket straight into it; a reused direct buffer then
+     * makes a copy loop (a proxy, with [StreamWriter.write]) copy nothing on the JVM side. Do not
+     * touch [destination] until the call returns.
+     *
+     * Cancellable while it waits; a cancelled call reads nothing and leaves [destination] as it was.
+     *
+     * @throws java.nio.ReadOnlyBufferException if [destination] is read-only.
+     */
+    public suspend fun read(destination: ByteBuffer): Int
 
     /** Reads up to the end of the stream, without any limit; returns what was read. */
     public suspend fun readToEnd(): ByteArray
@@ -139,6 +158,19 @@ internal fun checkSlice(array: ByteArray, offset: Int, length: Int) {
 internal interface ByteSource {
     /** Reads what is there without waiting: the count (> 0), -1 at the end of the stream, 0 if nothing now. */
     fun tryRead(destination: ByteArray, offset: Int, length: Int): Int
+
+    /** [tryRead] into the remaining room of [destination], moving its position past the bytes read. */
+    fun tryRead(destination: ByteBuffer): Int {
+        if (destination.hasArray()) {
+            val n = tryRead(destination.array(), destination.arrayOffset() + destination.position(), destination.remaining())
+            if (n > 0) destination.position(destination.position() + n)
+            return n
+        }
+        val chunk = ByteArray(minOf(destination.remaining(), StreamReader.DEFAULT_LIMIT))
+        val n = tryRead(chunk, 0, chunk.size)
+        if (n > 0) destination.put(chunk, 0, n)
+        return n
+    }
 
     /**
      * Suspends until [tryRead] may find bytes or the end (a spurious return is allowed).
@@ -288,16 +320,23 @@ internal class BufferedStreamReader(
         take(minOf(max, available))
     }
 
-    override suspend fun read(destination: ByteArray, offset: Int, length: Int): Int = reading("read") {
+    override suspend fun read(destination: ByteArray, offset: Int, length: Int): Int {
         checkSlice(destination, offset, length)
+        return read(ByteBuffer.wrap(destination, offset, length))
+    }
+
+    override suspend fun read(destination: ByteBuffer): Int = reading("read") {
+        if (destination.isReadOnly) throw ReadOnlyBufferException()
+        val length = destination.remaining()
         if (length == 0) return 0
         while (available == 0) {
             if (eof) return -1
             if (length >= buffer.size) {
                 // Nothing buffered and a large read: straight from the source, no copy.
-                val n = source.tryRead(destination, offset, length)
+                val before = destination.position()
+                val n = source.tryRead(destination)
                 if (n < 0) eof = true
-                if (n > 0) keepIfCancelled(destination, offset, n)
+                if (n > 0) keepIfCancelled(destination, before, n)
                 if (n != 0) return n
             } else if (fillNow() == END) {
                 return -1
@@ -308,21 +347,23 @@ internal class BufferedStreamReader(
         }
         val n = minOf(length, available)
         mayConsume()
-        buffer.copyInto(destination, offset, start, start + n)
+        destination.put(buffer, start, n)
         start += n
         n
     }
 
     /**
-     * [mayConsume] for bytes already read from the source into [destination] (the buffer being
-     * empty): if the read may not consume them, they become the buffer's content before it throws.
+     * [mayConsume] for [count] bytes already read from the source into [destination] from index
+     * [from] (the buffer being empty): if the read may not consume them, they become the buffer's
+     * content and [destination] is put back as it was, before it throws.
      */
-    private fun keepIfCancelled(destination: ByteArray, offset: Int, count: Int) {
+    private fun keepIfCancelled(destination: ByteBuffer, from: Int, count: Int) {
         try {
             mayConsume()
         } catch (e: CancellationException) {
             if (buffer.size < count) buffer = ByteArray(count)
-            destination.copyInto(buffer, 0, offset, offset + count)
+            destination.get(from, buffer, 0, count)
+            destination.position(from)
             start = 0
             end = count
             throw e

@@ -62,6 +62,19 @@ public interface StreamWriter {
      */
     public fun write(data: ByteArray, offset: Int, length: Int)
 
+    /**
+     * Writes the remaining bytes of [source] (from its position to its limit) and moves its
+     * position to its limit; see [write]. A direct buffer goes to the socket without a copy on the
+     * JVM side (bytes that must wait are copied, as always), so a proxy that reads into a direct
+     * buffer with [StreamReader.read] and writes it here copies nothing. The buffer is not kept:
+     * a caller may `clear()` and refill it as soon as this returns.
+     *
+     * @throws IllegalStateException if the writer was closed or [writeEof] was called; [source] is
+     *   then left as it was.
+     * @throws IOException if the connection has failed.
+     */
+    public fun write(source: ByteBuffer)
+
     /** Writes [line] encoded as UTF-8 followed by `\n`; see [write]. */
     public fun writeLine(line: String)
 
@@ -123,6 +136,9 @@ internal abstract class BufferedStreamWriter : StreamWriter {
 
     /** Sends as much of [length] bytes of [data] from [offset] as possible now without blocking; returns how many; lock held. */
     protected abstract fun tryWriteNow(data: ByteArray, offset: Int, length: Int): Int
+
+    /** [tryWriteNow] for the remaining bytes of [source], whose position moves past what was sent. */
+    protected abstract fun tryWriteNow(source: ByteBuffer): Int
 
     /** Makes sure [flushPending] runs once the stream can take more bytes; lock held. */
     protected abstract fun scheduleFlush()
@@ -222,6 +238,24 @@ internal abstract class BufferedStreamWriter : StreamWriter {
 
     override fun write(data: ByteArray, offset: Int, length: Int) {
         checkSlice(data, offset, length)
+        writeWith(length, { tryWriteNow(data, offset, length) }) { written ->
+            ByteBuffer.wrap(data.copyOfRange(offset + written, offset + length))
+        }
+    }
+
+    override fun write(source: ByteBuffer) {
+        writeWith(source.remaining(), { tryWriteNow(source) }) {
+            val rest = ByteBuffer.allocate(source.remaining())
+            rest.put(source).flip()
+        }
+    }
+
+    /**
+     * The body of both writes: [length] bytes, of which [sendNow] sends what the stream takes at
+     * once (when nothing is pending, so that bytes stay in order) and [keepRest] copies the rest,
+     * given how many were sent, into a heap buffer for the pending queue.
+     */
+    private inline fun writeWith(length: Int, sendNow: () -> Int, keepRest: (written: Int) -> ByteBuffer) {
         var finish: (() -> Unit)? = null
         synchronized(lock) {
             // A connection that failed under the writer reports its IOException; a writer the
@@ -235,13 +269,13 @@ internal abstract class BufferedStreamWriter : StreamWriter {
             var written = 0
             if (pending.isEmpty()) {
                 try {
-                    written = tryWriteNow(data, offset, length)
+                    written = sendNow()
                 } catch (e: IOException) {
                     finish = failLocked(e)
                 }
             }
             if (finish == null && written < length) {
-                val rest = ByteBuffer.wrap(data.copyOfRange(offset + written, offset + length))
+                val rest = keepRest(written)
                 pending.addLast(rest)
                 buffered += rest.remaining()
                 if (pending.size == 1) scheduleFlush()

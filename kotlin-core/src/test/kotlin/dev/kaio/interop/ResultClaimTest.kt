@@ -2,6 +2,7 @@ package dev.kaio.interop
 
 import dev.kaio.io.BufferedStreamReader
 import dev.kaio.io.ByteSource
+import java.nio.ByteBuffer
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
@@ -79,7 +80,7 @@ internal class ResultClaimTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = ["read", "read into a small array", "read into a large array", "readExactly", "readUntil", "readLine", "readLineBytes", "readToEnd"])
+    @ValueSource(strings = ["read", "read into a small array", "read into a large array", "read into a direct buffer", "readExactly", "readUntil", "readLine", "readLineBytes", "readToEnd"])
     fun aReadWhoseClaimIsDeniedConsumesNothing(method: String) = runBlocking {
         val data = "first\nsecond\n".toByteArray()
         val reader = BufferedStreamReader(BytesSource(data), limit = 1024)
@@ -91,6 +92,9 @@ internal class ResultClaimTest {
                 "read" -> reader.read(100)
                 "read into a small array" -> ByteArray(6).let { it.copyOf(reader.read(it)) }
                 "read into a large array" -> ByteArray(4096).let { it.copyOf(reader.read(it)) }
+                "read into a direct buffer" -> ByteBuffer.allocateDirect(4096).let { b ->
+                    ByteArray(reader.read(b).coerceAtLeast(0)).also { b.flip().get(it) }
+                }
                 "readExactly" -> reader.readExactly(6)
                 "readUntil" -> reader.readUntil("\n".toByteArray())
                 "readLine" -> reader.readLine()

@@ -25,18 +25,10 @@ internal class StreamBytesTest {
     /** A server that writes [data] to each client and closes the connection. */
     private suspend fun sending(data: ByteArray) = startServer("127.0.0.1", 0) { _, writer -> writer.write(data) }
 
-    private suspend fun <T> with(server: Server, block: suspend () -> T): T = try {
-        block()
-    } finally {
-        server.close()
-        server.abortClients()
-        server.waitClosed()
-    }
-
     @Test
     fun readLineBytesKeepsTheNewlineAndReturnsTheLastLineAndThenNull() = guard {
         val server = sending("one\ntwo\r\n\nlast".toByteArray())
-        with(server) {
+        closingAfter(server) {
             val (reader, writer) = openConnection("127.0.0.1", server.port)
             assertEquals("one\n", reader.readLineBytes()?.decodeToString())
             assertEquals("two\r\n", reader.readLineBytes()?.decodeToString())
@@ -52,7 +44,7 @@ internal class StreamBytesTest {
     fun readLineBytesSkipsALineOverTheLimitAndStaysUsable() = guard {
         val long = "x".repeat(100)
         val server = sending("short\n$long\nafter\n${long}tail".toByteArray())
-        with(server) {
+        closingAfter(server) {
             val (reader, writer) = openConnection("127.0.0.1", server.port, limit = 16)
             assertEquals("short\n", reader.readLineBytes()?.decodeToString())
             assertFailsWith<LimitOverrunException> { reader.readLineBytes() }
@@ -66,7 +58,7 @@ internal class StreamBytesTest {
     @Test
     fun readIntoAnArrayTakesWhatIsBufferedAndReturnsMinusOneAtTheEnd() = guard {
         val server = sending("hello".toByteArray())
-        with(server) {
+        closingAfter(server) {
             val (reader, writer) = openConnection("127.0.0.1", server.port)
             val array = ByteArray(8)
             assertEquals(0, reader.read(array, 0, 0))
@@ -89,7 +81,7 @@ internal class StreamBytesTest {
     fun largeReadsIntoAnArrayCopyAStreamExactly() = guard {
         val data = ByteArray(1_000_000) { (it * 31 + it / 997).toByte() }
         val server = sending(data)
-        with(server) {
+        closingAfter(server) {
             val (reader, writer) = openConnection("127.0.0.1", server.port)
             // Mixed sizes: a small read fills the buffer, large ones bypass it when it is empty.
             val received = ByteArray(data.size)
@@ -110,14 +102,8 @@ internal class StreamBytesTest {
 
     @Test
     fun writeASliceAndEchoLinesAsBytes() = guard {
-        val server = startServer("127.0.0.1", 0) { reader, writer ->
-            while (true) {
-                val line = reader.readLineBytes() ?: break
-                writer.write(line)
-                writer.drain()
-            }
-        }
-        with(server) {
+        val server = startLineEchoServer()
+        closingAfter(server) {
             val (reader, writer) = openConnection("127.0.0.1", server.port)
             val data = "--ping\n--".toByteArray()
             writer.write(data, 2, 5)
@@ -140,7 +126,7 @@ internal class StreamBytesTest {
             go.await()
             writer.write("late\n".toByteArray())
         }
-        with(server) {
+        closingAfter(server) {
             val (reader, writer) = openConnection("127.0.0.1", server.port)
             // Each timeout is a new Job waiting on the same socket: the cancellation watch moves to it.
             repeat(3) { assertNull(withTimeoutOrNull(20.milliseconds) { reader.readLineBytes() }) }
@@ -155,7 +141,7 @@ internal class StreamBytesTest {
     @Test
     fun aWaitingReadEndsWhenTheConnectionIsClosedLocally() = guard {
         val server = startServer("127.0.0.1", 0) { reader, _ -> reader.readToEnd() }
-        with(server) {
+        closingAfter(server) {
             val (reader, writer) = openConnection("127.0.0.1", server.port)
             val waiting = launch(start = CoroutineStart.UNDISPATCHED) {
                 assertEquals(-1, reader.read(ByteArray(10)))

@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.TearDown;
 public class StreamsBulkBenchmark {
     static final int MIB = 1024;
 
-    @Param({"nio", "ktor", "kaio"})
+    @Param({"nio", "ktor", "kaio", "kaioDirect"})
     public String server;
 
     private EchoServer echoServer;

@@ -25,7 +25,7 @@ public class StreamsEchoBenchmark {
     static final int CLIENTS = 100;
     static final int LINES = 1_000;
 
-    @Param({"nio", "ktor", "kaio", "kaioText"})
+    @Param({"nio", "ktor", "kaio", "kaioText", "kaioDirect"})
     public String server;
 
     private EchoServer echoServer;

@@ -33,7 +33,10 @@ import kotlinx.coroutines.runBlocking
  * StreamsBulkBenchmark, Java) call them. Echo servers on 127.0.0.1 in the benchmark's JVM:
  *   - kaio:      dev.kaio.io.startServer, handler = readLineBytes / write / drain (bytes in, bytes out);
  *   - kaioText:  the same server with readLine / writeLine / drain (String lines, UTF-8 decoded and encoded);
- *                bulk for both: read(buffer) / write(buffer, 0, n) / drain;
+ *                bulk for both: read(array) / write(array, 0, n) / drain with one 64 KiB array;
+ *   - kaioDirect: the kaio server as a byte echo, the reference's work: one 64 KiB direct ByteBuffer,
+ *                read(buffer) / write(buffer.flip()) / clear / drain (echo and bulk alike), the
+ *                copy-free form for a proxy;
  *   - ktor:      raw ktor-network (SelectorManager(Dispatchers.IO), readUTF8Line / writeStringUtf8 with
  *                autoFlush; bulk: readAvailable / writeFully);
  *   - nio:       a hand-written single-thread NIO selector echo server (bytes back as they come).
@@ -49,19 +52,28 @@ public interface EchoServer : AutoCloseable {
     public val port: Int
 }
 
-/** Starts the echo server named [kind] (`nio`, `ktor`, `kaio`, `kaioText`); [bulk] selects the chunk handler. */
+/** Starts the echo server named [kind] (`nio`, `ktor`, `kaio`, `kaioText`, `kaioDirect`); [bulk] selects the chunk handler. */
 public fun startEchoServer(kind: String, bulk: Boolean): EchoServer = when (kind) {
     "nio" -> nioServer()
     "ktor" -> ktorServer(bulk)
-    "kaio" -> kaioServer(bulk, text = false)
-    "kaioText" -> kaioServer(bulk, text = true)
+    "kaio" -> kaioServer(bulk, text = false, direct = false)
+    "kaioText" -> kaioServer(bulk, text = true, direct = false)
+    "kaioDirect" -> kaioServer(bulk, text = false, direct = true)
     else -> throw IllegalArgumentException("unknown server: $kind")
 }
 
-private fun kaioServer(bulk: Boolean, text: Boolean): EchoServer {
+private fun kaioServer(bulk: Boolean, text: Boolean, direct: Boolean): EchoServer {
     val server: Server = runBlocking {
         startServer("127.0.0.1", 0) { reader, writer ->
             when {
+                direct -> {
+                    val buffer = ByteBuffer.allocateDirect(64 * 1024)
+                    while (reader.read(buffer) >= 0) {
+                        writer.write(buffer.flip())
+                        buffer.clear()
+                        writer.drain()
+                    }
+                }
                 bulk -> {
                     val buffer = ByteArray(64 * 1024)
                     while (true) {

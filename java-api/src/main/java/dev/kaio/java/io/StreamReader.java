@@ -3,6 +3,7 @@ package dev.kaio.java.io;
 import dev.kaio.interop.IoInterop;
 import dev.kaio.io.IncompleteReadException;
 import dev.kaio.io.LimitOverrunException;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -80,6 +81,26 @@ public final class StreamReader {
      */
     public CompletableFuture<Integer> read(byte[] destination, int offset, int length) {
         return IoInterop.readInto(delegate, Objects.requireNonNull(destination, "destination"), offset, length);
+    }
+
+    /**
+     * Reads at most {@code destination.remaining()} bytes into {@code destination} at its
+     * position, moving the position past them, the non-blocking {@code ReadableByteChannel.read}:
+     * what is buffered, or else waits for at least one byte. Completes with the number of bytes
+     * read, -1 at the end of the stream, or 0 when {@code destination} has no room left. With
+     * nothing buffered and room for at least the reader's buffer, the bytes go from the socket
+     * straight into {@code destination}: a reused direct buffer, written on with
+     * {@link StreamWriter#write(ByteBuffer)}, makes a copy loop copy nothing on the JVM side. Do not
+     * touch {@code destination} until the future completes. Cancellation: stops waiting, reads
+     * nothing and leaves {@code destination} as it was. Failure:
+     * {@link java.nio.ReadOnlyBufferException} if {@code destination} is read-only, the socket's
+     * {@code IOException} on a reset.
+     *
+     * @param destination where the bytes go, from its position up to its limit
+     * @return a future of the count read, or of -1 at the end
+     */
+    public CompletableFuture<Integer> read(ByteBuffer destination) {
+        return IoInterop.readIntoBuffer(delegate, Objects.requireNonNull(destination, "destination"));
     }
 
     /**

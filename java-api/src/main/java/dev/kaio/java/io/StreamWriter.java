@@ -2,6 +2,7 @@ package dev.kaio.java.io;
 
 import dev.kaio.interop.IoInterop;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -83,6 +84,21 @@ public final class StreamWriter {
      */
     public void write(byte[] data, int offset, int length) {
         delegate.write(Objects.requireNonNull(data, "data"), offset, length);
+    }
+
+    /**
+     * Sends the remaining bytes of {@code source} (position to limit) and moves its position to its
+     * limit; see {@link #write(byte[])}. A direct buffer goes to the socket without a copy on the
+     * JVM side, so a proxy that reads into a direct buffer with {@link StreamReader#read(ByteBuffer)}
+     * and writes it here copies nothing; bytes that must wait are copied. The buffer is not kept:
+     * it may be cleared and refilled as soon as this returns.
+     *
+     * @param source the bytes, from its position to its limit
+     * @throws IllegalStateException if the writer was closed or {@link #writeEof()} was called;
+     *     {@code source} is then left as it was
+     */
+    public void write(ByteBuffer source) {
+        delegate.write(Objects.requireNonNull(source, "source"));
     }
 
     /**

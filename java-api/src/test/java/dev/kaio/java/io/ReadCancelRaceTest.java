@@ -4,6 +4,7 @@ import static dev.kaio.java.io.JavaIoTesting.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
@@ -43,6 +44,14 @@ class ReadCancelRaceTest {
         READ_INTO_LARGE_ARRAY(r -> { // straight from the socket into the array: nothing buffered
             byte[] array = new byte[64 * 1024];
             return new PendingRead<>(r.read(array, 0, array.length), n -> text(Arrays.copyOf(array, n)));
+        }),
+        READ_INTO_DIRECT_BUFFER(r -> {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024);
+            return new PendingRead<>(r.read(buffer), n -> {
+                byte[] bytes = new byte[n];
+                buffer.flip().get(bytes);
+                return text(bytes);
+            });
         });
 
         final Function<StreamReader, PendingRead<?>> start;

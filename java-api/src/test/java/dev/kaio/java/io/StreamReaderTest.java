@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kaio.io.IncompleteReadException;
 import dev.kaio.io.LimitOverrunException;
+import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,6 +97,35 @@ class StreamReaderTest {
             assertEquals(0, await(reader.read(buffer, 0, 0)));
             assertThrows(IndexOutOfBoundsException.class, () -> await(reader.read(buffer, 6, 3)));
             assertThrows(IndexOutOfBoundsException.class, () -> writer.write(outgoing, -1, 2));
+        }
+    }
+
+    @Test
+    void byteBufferReadsAndWrites() throws Exception {
+        // The echo again, fed and read with buffers: a direct one, and a slice of a heap one.
+        try (TcpServer server = await(TcpServer.start("127.0.0.1", 0, (r, w) -> echoLines(r, w)))) {
+            Connection connection = connectTo(server, 1024);
+            StreamWriter writer = connection.writer();
+            ByteBuffer direct = ByteBuffer.allocateDirect(16).put("one\n".getBytes(StandardCharsets.UTF_8)).flip();
+            writer.write(direct);
+            assertEquals(direct.limit(), direct.position(), "the buffer is consumed");
+            writer.write(ByteBuffer.wrap("--two\n--".getBytes(StandardCharsets.UTF_8), 2, 4));
+            writer.writeEof();
+            StreamReader reader = connection.reader();
+            ByteBuffer received = ByteBuffer.allocateDirect(64);
+            while (await(reader.read(received)) >= 0) {
+                assertTrue(received.hasRemaining());
+            }
+            byte[] bytes = new byte[received.flip().remaining()];
+            received.get(bytes);
+            assertEquals("one\ntwo\n", new String(bytes, StandardCharsets.UTF_8));
+            assertEquals(0, await(reader.read(ByteBuffer.allocate(0))));
+            assertThrows(ReadOnlyBufferException.class, () -> await(reader.read(ByteBuffer.allocate(4).asReadOnlyBuffer())));
+            assertThrows(NullPointerException.class, () -> reader.read((ByteBuffer) null));
+            writer.close();
+            ByteBuffer late = ByteBuffer.wrap(new byte[] {1});
+            assertThrows(IllegalStateException.class, () -> writer.write(late));
+            assertEquals(0, late.position());
         }
     }
 
