@@ -10,7 +10,6 @@ import dev.kaio.io.Stdio
 import dev.kaio.io.StreamReader
 import dev.kaio.io.StreamWriter
 import dev.kaio.io.Subprocess
-import dev.kaio.io.lines
 import dev.kaio.io.openConnection
 import dev.kaio.io.startProcess
 import dev.kaio.io.startServer
@@ -22,6 +21,7 @@ import java.util.function.BiFunction
 import java.util.function.Consumer
 import kotlin.time.toKotlinDuration
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.ensureActive
 
 /*
  * Non-suspend entry points of dev.kaio.io for the Java facade (dev.kaio.java.io). Each is one
@@ -62,7 +62,14 @@ public fun readUntil(reader: StreamReader, separator: ByteArray): CompletableFut
 @InternalKaioApi
 public fun forEachLine(reader: StreamReader, action: Consumer<String>): CompletableFuture<Void?> =
     launchFuture {
-        reader.lines().collect { action.accept(it) }
+        // A loop rather than lines().collect: a flow checks for cancellation before each emission,
+        // so a cancel landing just after a read would drop that line before the action saw it.
+        // Checked before each read instead: a read line always reaches the action, and a read of
+        // an already buffered line (which does not suspend) does not outlive a cancellation.
+        while (true) {
+            ensureActive()
+            action.accept(reader.readLine() ?: break)
+        }
         null
     }
 

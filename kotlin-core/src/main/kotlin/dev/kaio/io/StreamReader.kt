@@ -139,9 +139,20 @@ public interface StreamReader {
 /**
  * The lines of this reader as a cold [Flow] (each as [StreamReader.readLine] returns it), ending
  * at the end of the stream. Collect it once: collecting consumes the reader.
+ *
+ * **Cancellation.** The flow stops before it reads the next line. But a flow also checks for
+ * cancellation before each emission, so a cancellation that lands from another thread while a line
+ * is being read drops that line before the collector sees it. To go on reading the stream after
+ * cancelling (a `withTimeout` around a search for one line, say), loop over
+ * [StreamReader.readLine] instead: a line it returned is in hand.
  */
 public fun StreamReader.lines(): Flow<String> = flow {
-    while (true) emit(readLine() ?: break)
+    while (true) {
+        // Checked before the read too: a cancellation that lands while the collector handles a
+        // line stops the flow before it reads the next one, instead of at the next emit, after.
+        currentCoroutineContext().ensureActive()
+        emit(readLine() ?: break)
+    }
 }
 
 /** Throws [IndexOutOfBoundsException] unless [offset] and [length] select bytes of [array]. */

@@ -166,7 +166,8 @@ public final class StreamReader {
     /**
      * Calls {@code action} with each line (as {@link #readLine()} returns it) until the end of the
      * stream: the Java form of the Kotlin {@code lines()} flow. The action runs on the thread that
-     * read the line; do not block in it. Cancellation: stops reading, loses no unread bytes.
+     * read the line; do not block in it. Cancellation: stops before the next line; a line
+     * already read still reaches the action, and no other byte is consumed.
      * Failure: the failure of a read, or of the action.
      *
      * @param action what to do with each line

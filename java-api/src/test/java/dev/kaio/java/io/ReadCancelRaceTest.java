@@ -93,4 +93,44 @@ class ReadCancelRaceTest {
             System.out.printf("%s: %d of %d reads cancelled%n", method, cancelled, ROUNDS);
         }
     }
+
+    /**
+     * {@code forEachLine} cancelled at a random moment while lines stream in: every line reaches
+     * either the action or the reads that follow, once.
+     */
+    @org.junit.jupiter.api.Test
+    void forEachLineCancelledMidStreamDropsNoLine() throws Exception {
+        int lines = 2_000;
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < lines; i++) {
+            text.append(String.format("%06d\n", i));
+        }
+        byte[] all = text.toString().getBytes(StandardCharsets.UTF_8);
+        try (TcpServer server = await(TcpServer.start("127.0.0.1", 0, (r, w) -> {
+            w.write(all);
+            w.close();
+            return null;
+        }))) {
+            Random random = new Random(7);
+            for (int round = 0; round < 100; round++) {
+                StreamReader reader = await(Streams.openConnection("127.0.0.1", server.port())).reader();
+                java.util.Queue<String> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+                CompletableFuture<Void> each = reader.forEachLine(seen::add);
+                long until = System.nanoTime() + random.nextInt(2_000_000);
+                while (System.nanoTime() < until && !each.isDone()) {
+                    Thread.onSpinWait();
+                }
+                each.cancel(false);
+                for (String line = await(reader.readLine()); line != null; line = await(reader.readLine())) {
+                    seen.add(line);
+                }
+                java.util.List<String> sorted = new java.util.ArrayList<>(seen);
+                java.util.Collections.sort(sorted);
+                assertEquals(lines, sorted.size(), "round " + round + ": lines dropped or repeated");
+                for (int i = 0; i < lines; i++) {
+                    assertEquals(String.format("%06d", i), sorted.get(i), "round " + round);
+                }
+            }
+        }
+    }
 }
