@@ -2,17 +2,21 @@
 
 package dev.kaio
 
+import java.util.concurrent.atomic.AtomicInteger
+import kotlin.coroutines.CoroutineContext
 import kotlin.time.ComparableTimeMark
 import kotlin.time.Duration
 import kotlin.time.TimeSource
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
-import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.ThreadContextElement
 import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.isActive
+import kotlinx.coroutines.job
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 
 /**
  * Thrown when a deadline of [timeout], [timeoutAt] or `asCompleted` passes: a
@@ -51,9 +55,13 @@ public interface Timeout {
  * cancellation then surfaces as [DeadlineExceededException], a `TimeoutException`.
  *
  * **Cancellation.** The block is cancelled cooperatively at its next suspension point and its
- * `finally` blocks run before the exception is thrown. `timeout(Duration.ZERO)` runs the block up
- * to its first suspension. If the caller itself is cancelled at the same time, the caller's
- * `CancellationException` wins. Nested timeouts: the one whose deadline passes first fires; an
+ * `finally` blocks run before the exception is thrown. A block that reaches its end without
+ * meeting the cancellation keeps its result: when the deadline fires on another thread after the
+ * block's last suspension (a `get` that has just taken its item), its value is returned, as in
+ * asyncio, where a timeout interrupts only at an await; so nothing the block took is lost. A block
+ * that catches the deadline's cancellation and returns anyway still times out.
+ * `timeout(Duration.ZERO)` runs the block up to its first suspension. If the caller itself is
+ * cancelled at the same time, the caller's `CancellationException` wins. Nested timeouts: the one whose deadline passes first fires; an
  * inner timeout seen by an outer block is an ordinary exception.
  *
  * The block receives a [Timeout] handle to [Timeout.reschedule] the deadline.
@@ -81,23 +89,39 @@ private suspend fun <T> withDeadline(
     block: suspend CoroutineScope.(Timeout) -> T,
 ): T {
     val timeout = RunningTimeout(clock, deadline)
+    var finished: Finished<T>? = null
     try {
-        return coroutineScope {
+        return withContext(timeout.resumeWatch) {
             timeout.enter(this)
             try {
-                block(timeout)
+                block(timeout).also { value ->
+                    // Finished before the deadline could reach it: not resumed with the cancellation
+                    // since the timer fired (a block that was has seen it, even if it swallowed it),
+                    // and no child of its own still running that the deadline would cut short.
+                    if (!timeout.resumeWatch.sawCancellation && coroutineContext.job.children.all { timeout.isTimer(it) }) {
+                        finished = Finished(value)
+                    }
+                }
             } finally {
                 timeout.exit()
             }
         }
     } catch (cancelled: CancellationException) {
         if (timeout.expired && currentCoroutineContext().isActive) {
+            // The deadline passed on another thread while the block was finishing without suspending
+            // again, so it never saw the cancellation: its result stands, as in asyncio, where a
+            // timeout can only interrupt a block at an await. Dropping it would lose what the block
+            // took (a queue item, a line read).
+            finished?.let { return it.value }
             val message = if (duration != null) "Timed out after $duration" else "Deadline exceeded"
             throw DeadlineExceededException(message).apply { initCause(cancelled) }
         }
         throw cancelled
     }
 }
+
+/** The result of a block that completed; a class, so that a null result is told from none. */
+private class Finished<T>(val value: T)
 
 /** Cancels the block's scope when the deadline passes. */
 private class TimeoutSignal : CancellationException("Deadline exceeded")
@@ -160,6 +184,12 @@ private class RunningTimeout(
         }
     }
 
+    /** True if [job] is this timeout's own timer (a child of the block's scope). */
+    fun isTimer(job: Job): Boolean = synchronized(this) { job === timer }
+
+    /** In the block's context: counts the block's resumptions with the deadline's cancellation. */
+    val resumeWatch = ResumeWatch()
+
     private fun fire() {
         val target = synchronized(this) {
             if (state != State.ENTERED) return
@@ -167,5 +197,42 @@ private class RunningTimeout(
             scope
         }
         target!!.coroutineContext[Job]!!.cancel(TimeoutSignal())
+        // After the cancel: a resumption that began before it delivers its value (the block
+        // finishes with it), one after it meets the cancellation; only those count as having seen it.
+        resumeWatch.fired = true
     }
+}
+
+/**
+ * Tells a timeout whether its block has seen the deadline's cancellation. A ThreadContextElement
+ * is told of every resumption of the block (and of its children), on whatever thread: each one
+ * after the timer fired delivers the cancellation, except where a Kaio wait had already been handed
+ * its value and returns it anyway (see `park`), which calls [resumedWithValue]. It is its own key,
+ * so nested timeouts each keep their own.
+ */
+internal class ResumeWatch : ThreadContextElement<Unit>, CoroutineContext.Key<ResumeWatch> {
+    override val key: CoroutineContext.Key<*> get() = this
+
+    @Volatile
+    var fired = false
+
+    private val cancelledResumptions = AtomicInteger()
+
+    val sawCancellation: Boolean get() = cancelledResumptions.get() > 0
+
+    override fun updateThreadContext(context: CoroutineContext) {
+        if (fired) cancelledResumptions.incrementAndGet()
+    }
+
+    override fun restoreThreadContext(context: CoroutineContext, oldState: Unit) = Unit
+
+    /** The current resumption returned a value handed before the cancellation: it does not count. */
+    fun resumedWithValue() {
+        cancelledResumptions.updateAndGet { if (it > 0) it - 1 else 0 }
+    }
+}
+
+/** For Kaio's waits: a wait resumed by a cancellation returns a value it had been handed before it. */
+internal fun cancellationTurnedIntoValue(context: CoroutineContext) {
+    context.fold(Unit) { _, element -> (element as? ResumeWatch)?.resumedWithValue() }
 }

@@ -1,5 +1,6 @@
 package dev.kaio.sync
 
+import dev.kaio.cancellationTurnedIntoValue
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.Executor
 import kotlin.coroutines.resume
@@ -7,6 +8,7 @@ import kotlin.coroutines.resumeWithException
 import kotlinx.coroutines.CancellableContinuation
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.InternalCoroutinesApi
+import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.suspendCancellableCoroutine
 
 /*
@@ -237,9 +239,13 @@ internal suspend fun <T> park(
             }
         }
     } catch (e: CancellationException) {
+        var handed = false
         val toWake = synchronized(monitor) {
             when (waiter.state) {
-                HANDED -> return waiter.result as T
+                HANDED -> {
+                    handed = true
+                    null
+                }
                 WAITING -> {
                     waiter.state = WITHDRAWN
                     waiter.cont = null
@@ -248,6 +254,11 @@ internal suspend fun <T> park(
                 }
                 else -> null
             }
+        }
+        if (handed) {
+            // The caller never sees this cancellation here: a timeout around it must not count it.
+            cancellationTurnedIntoValue(currentCoroutineContext())
+            return waiter.result as T
         }
         toWake?.forEach { it.wake() }
         throw e
