@@ -230,6 +230,23 @@ internal class ResumeWatch : ThreadContextElement<Unit>, CoroutineContext.Key<Re
     fun resumedWithValue() {
         cancelledResumptions.updateAndGet { if (it > 0) it - 1 else 0 }
     }
+
+    internal var count: Int
+        get() = cancelledResumptions.get()
+        set(value) = cancelledResumptions.set(value)
+}
+
+/** The counts of the timeouts around a wait, to restore if the wait returns a value despite a cancellation. */
+internal class ResumeWatchMarks(private val marks: List<Pair<ResumeWatch, Int>>) {
+    fun restore() = marks.forEach { (watch, count) -> watch.count = count }
+}
+
+/** Marks the [ResumeWatch]es in [context] (null if none: no timeout around the wait). */
+internal fun markResumeWatches(context: CoroutineContext): ResumeWatchMarks? {
+    val marks = context.fold(emptyList<Pair<ResumeWatch, Int>>()) { acc, element ->
+        if (element is ResumeWatch) acc + (element to element.count) else acc
+    }
+    return if (marks.isEmpty()) null else ResumeWatchMarks(marks)
 }
 
 /** For Kaio's waits: a wait resumed by a cancellation returns a value it had been handed before it. */

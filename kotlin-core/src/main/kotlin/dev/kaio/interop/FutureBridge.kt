@@ -5,6 +5,7 @@ import dev.kaio.ContextVarsElement
 import dev.kaio.InternalKaioApi
 import dev.kaio.withContextValues
 import dev.kaio.LoopBinding
+import dev.kaio.markResumeWatches
 import dev.kaio.ownerScopeOnThisThread
 import dev.kaio.runLoop
 import java.util.concurrent.CompletableFuture
@@ -30,6 +31,7 @@ import kotlinx.coroutines.Job
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.asExecutor
+import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.async
 import kotlinx.coroutines.suspendCancellableCoroutine
 
@@ -175,7 +177,11 @@ private fun <T> CoroutineScope.startFuture(
     // of its future run with them too (not with what the task itself set).
     val callerValues = context[ContextVarsElement] ?: ContextValues.forNewTask()
     // Undispatched, the block may even complete here; the handlers below then run at once.
-    val task = async(taskContext + callerValues, if (inCallOrder) CoroutineStart.UNDISPATCHED else CoroutineStart.LAZY, block)
+    // A claiming task completes its future itself, as soon as its block returns: once a read has
+    // claimed the future, its value must reach it even if the task is cancelled before it ends.
+    val body: suspend CoroutineScope.() -> T =
+        if (future is ClaimableFuture<T>) ({ block().also { future.completeFromTask(it) } }) else block
+    val task = async(taskContext + callerValues, if (inCallOrder) CoroutineStart.UNDISPATCHED else CoroutineStart.LAZY, body)
     future.task = task
     if (callerValues is ContextVarsElement) {
         task.invokeOnCompletion { cause ->
@@ -235,20 +241,43 @@ public suspend fun <T> CompletionStage<T>.awaitBorrowed(): T {
 
 @OptIn(ExperimentalCoroutinesApi::class)
 private suspend fun <T> CompletionStage<T>.awaitOwnedStage(): T {
-    val coroutine = (this as? TaskBackedFuture)?.backingTask ?: return awaitAnyStage(cancelOnCancellation = true)
-    // A stage made by Kaio has a coroutine behind it: when the waiter is cancelled, wait for that
-    // coroutine to finish too, so gather and task groups built from Java suppliers wait for their
-    // children's cleanup (structured, as in Kotlin) and see a failure thrown during it.
+    val coroutine = (this as? TaskBackedFuture)?.backingTask
+    val watches = markResumeWatches(currentCoroutineContext())
     try {
         return awaitAnyStage(cancelOnCancellation = true)
     } catch (cancelled: CancellationException) {
+        // The stage may refuse the cancellation because its value was already there: a queue get
+        // that was handed its item, a read that consumed its line. The caller then owns that value,
+        // as with Kaio's own waits (see park), and meets its cancellation at its next suspension.
+        completedValue()?.let { done ->
+            watches?.restore()
+            return done.value
+        }
+        if (coroutine == null) throw cancelled
+        // A stage made by Kaio has a coroutine behind it: when the waiter is cancelled, wait for that
+        // coroutine to finish too, so gather and task groups built from Java suppliers wait for their
+        // children's cleanup (structured, as in Kotlin) and see a failure thrown during it.
         coroutine.cancel()
         withContext(NonCancellable) { coroutine.join() }
         val failure = if (coroutine is Deferred<*>) coroutine.getCompletionExceptionOrNull() else null
         if (failure != null && failure !is CancellationException) throw failure
+        completedValue()?.let { done ->
+            watches?.restore()
+            return done.value
+        }
         throw cancelled
     }
 }
+
+/** A normally completed value, boxed (a null value is a value); null while pending or if it failed. */
+private fun <T> CompletionStage<T>.completedValue(): Completed<T>? {
+    val future = toCompletableFuture()
+    if (!future.isDone || future.isCompletedExceptionally) return null
+    @Suppress("UNCHECKED_CAST")
+    return Completed(future.getNow(null) as T)
+}
+
+private class Completed<T>(val value: T)
 
 /** Callers check for a completed future first; one that completes meanwhile resumes at once through `whenComplete`. */
 private suspend fun <T> CompletionStage<T>.awaitAnyStage(cancelOnCancellation: Boolean): T =
