@@ -271,7 +271,8 @@ private suspend fun <T> CompletionStage<T>.awaitOwnedStage(): T {
 
 /** A normally completed value, boxed (a null value is a value); null while pending or if it failed. */
 private fun <T> CompletionStage<T>.completedValue(): Completed<T>? {
-    val future = toCompletableFuture()
+    // A stage that cannot be viewed as a future (toCompletableFuture may be unsupported) has none.
+    val future = runCatching { toCompletableFuture() }.getOrNull() ?: return null
     if (!future.isDone || future.isCompletedExceptionally) return null
     @Suppress("UNCHECKED_CAST")
     return Completed(future.getNow(null) as T)
