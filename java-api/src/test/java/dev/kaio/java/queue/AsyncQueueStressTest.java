@@ -99,7 +99,14 @@ class AsyncQueueStressTest {
         assertEquals(0L, queue.unfinishedTasks());
         assertTrue(queue.isEmpty(), queue.toString());
         assertTrue(queue.toString().contains("getters=0") && queue.toString().contains("putters=0"), queue.toString());
-        assertTrue(cancelledPuts.get() > 0 && cancelledGets.get() > 0, "the test cancelled nothing");
+        // In the kind that starts nearly full, which side waits depends on which threads run
+        // faster (a run whose consumers keep up makes no put wait): there only the sum must be positive.
+        String counts = cancelledPuts.get() + " cancelled puts, " + cancelledGets.get() + " cancelled gets";
+        if (kind.equals("fifo beyond the ring")) {
+            assertTrue(cancelledPuts.get() + cancelledGets.get() > 0, "the test cancelled nothing: " + counts);
+        } else {
+            assertTrue(cancelledPuts.get() > 0 && cancelledGets.get() > 0, "the test cancelled too little: " + counts);
+        }
         System.out.printf(
                 "%s: %d cancelled puts (%d of them delivered anyway), %d cancelled gets%n",
                 kind, cancelledPuts.get(), cancelledButDelivered, cancelledGets.get());
