@@ -89,7 +89,7 @@ private suspend fun <T> withDeadline(
     block: suspend CoroutineScope.(Timeout) -> T,
 ): T {
     val timeout = RunningTimeout(clock, deadline)
-    var finished: Finished<T>? = null
+    var finished: Outcome.Success<T>? = null
     try {
         return withContext(timeout.resumeWatch) {
             timeout.enter(this)
@@ -99,7 +99,7 @@ private suspend fun <T> withDeadline(
                     // since the timer fired (a block that was has seen it, even if it swallowed it),
                     // and no child of its own still running that the deadline would cut short.
                     if (!timeout.resumeWatch.sawCancellation && coroutineContext.job.children.all { timeout.isTimer(it) }) {
-                        finished = Finished(value)
+                        finished = Outcome.Success(value)
                     }
                 }
             } finally {
@@ -119,9 +119,6 @@ private suspend fun <T> withDeadline(
         throw cancelled
     }
 }
-
-/** The result of a block that completed; a class, so that a null result is told from none. */
-private class Finished<T>(val value: T)
 
 /** Cancels the block's scope when the deadline passes. */
 private class TimeoutSignal : CancellationException("Deadline exceeded")

@@ -5,6 +5,8 @@ import dev.kaio.ContextVarsElement
 import dev.kaio.InternalKaioApi
 import dev.kaio.withContextValues
 import dev.kaio.LoopBinding
+import dev.kaio.Outcome
+import dev.kaio.cancellationTurnedIntoValue
 import dev.kaio.markResumeWatches
 import dev.kaio.ownerScopeOnThisThread
 import dev.kaio.runLoop
@@ -242,7 +244,6 @@ public suspend fun <T> CompletionStage<T>.awaitBorrowed(): T {
 @OptIn(ExperimentalCoroutinesApi::class)
 private suspend fun <T> CompletionStage<T>.awaitOwnedStage(): T {
     val coroutine = (this as? TaskBackedFuture)?.backingTask
-    val watches = markResumeWatches(currentCoroutineContext())
     try {
         return awaitAnyStage(cancelOnCancellation = true)
     } catch (cancelled: CancellationException) {
@@ -250,10 +251,13 @@ private suspend fun <T> CompletionStage<T>.awaitOwnedStage(): T {
         // that was handed its item, a read that consumed its line. The caller then owns that value,
         // as with Kaio's own waits (see park), and meets its cancellation at its next suspension.
         completedValue()?.let { done ->
-            watches?.restore()
+            cancellationTurnedIntoValue(currentCoroutineContext())
             return done.value
         }
         if (coroutine == null) throw cancelled
+        // Only on this rare path: the join below resumes the caller again, which a timeout around
+        // it must not count either if a value comes out after all.
+        val watches = markResumeWatches(currentCoroutineContext())
         // A stage made by Kaio has a coroutine behind it: when the waiter is cancelled, wait for that
         // coroutine to finish too, so gather and task groups built from Java suppliers wait for their
         // children's cleanup (structured, as in Kotlin) and see a failure thrown during it.
@@ -263,22 +267,21 @@ private suspend fun <T> CompletionStage<T>.awaitOwnedStage(): T {
         if (failure != null && failure !is CancellationException) throw failure
         completedValue()?.let { done ->
             watches?.restore()
+            cancellationTurnedIntoValue(currentCoroutineContext())
             return done.value
         }
         throw cancelled
     }
 }
 
-/** A normally completed value, boxed (a null value is a value); null while pending or if it failed. */
-private fun <T> CompletionStage<T>.completedValue(): Completed<T>? {
+/** A normally completed value (a null value is a value); null while pending or if it failed. */
+private fun <T> CompletionStage<T>.completedValue(): Outcome.Success<T>? {
     // A stage that cannot be viewed as a future (toCompletableFuture may be unsupported) has none.
     val future = runCatching { toCompletableFuture() }.getOrNull() ?: return null
     if (!future.isDone || future.isCompletedExceptionally) return null
     @Suppress("UNCHECKED_CAST")
-    return Completed(future.getNow(null) as T)
+    return Outcome.Success(future.getNow(null) as T)
 }
-
-private class Completed<T>(val value: T)
 
 /** Callers check for a completed future first; one that completes meanwhile resumes at once through `whenComplete`. */
 private suspend fun <T> CompletionStage<T>.awaitAnyStage(cancelOnCancellation: Boolean): T =
