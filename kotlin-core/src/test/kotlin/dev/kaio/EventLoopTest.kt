@@ -10,9 +10,12 @@ import kotlin.test.assertFalse
 import kotlin.test.assertSame
 import kotlin.test.assertTrue
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.yield
 
 class EventLoopTest {
@@ -54,6 +57,45 @@ class EventLoopTest {
         val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10)
         while (loopThreadsAlive().isNotEmpty() && System.nanoTime() < deadline) loopThreadsAlive().forEach { it.join(100) }
         assertTrue(loopThreadsAlive().isEmpty(), "loop threads left: ${loopThreadsAlive()}")
+    }
+
+    @Test
+    fun `work moved off the loop's thread still belongs to the loop`() {
+        val cleanedUp = java.util.concurrent.ConcurrentLinkedQueue<String>()
+        val owners = EventLoop.run {
+            val loopOwner = ownerScope()
+            // shielded work started on another dispatcher is the loop's: cancelled when main returns
+            launch(Dispatchers.IO) {
+                shield { try { awaitCancellation() } finally { cleanedUp += "shielded on IO" } }
+            }
+            listOf(
+                loopOwner,
+                withContext(Dispatchers.IO) { ownerScope() },
+                withContext(Dispatchers.Default) { spawn { withContext(Dispatchers.IO) { ownerScope() } }.await() },
+                withContext(NonCancellable) { ownerScope() },
+            ).also { yield() }
+        }
+        assertTrue(owners[0] !== BackgroundScope)
+        owners.forEachIndexed { i, owner -> assertSame(owners[0], owner, "owner #$i") }
+        assertEquals(listOf("shielded on IO"), cleanedUp.toList())
+    }
+
+    @Test
+    fun `loops running at once each own their own tasks, and none is left registered`() {
+        val ready = java.util.concurrent.CyclicBarrier(2)
+        val results = java.util.concurrent.ConcurrentHashMap<Int, Boolean>()
+        val loops = List(2) { n ->
+            Thread {
+                results[n] = EventLoop.run {
+                    val mine = ownerScope()
+                    withContext(Dispatchers.IO) { ready.await(10, TimeUnit.SECONDS) }
+                    withContext(Dispatchers.IO) { ownerScope() } === mine && mine !== BackgroundScope
+                }
+            }.also { it.start() }
+        }
+        loops.forEach { it.join(20_000) }
+        assertEquals(mapOf(0 to true, 1 to true), results.toMap())
+        assertEquals(0, LoopBinding.registeredLoopCount()) // test classes run one at a time, so no other loop runs now
     }
 
     @Test

@@ -50,7 +50,7 @@ internal object UnretrievedFailures {
     }
 
     /** The job that completes when the loop running in [context] ends; null outside a loop. */
-    fun loopOf(context: CoroutineContext): Job? = context[LoopBinding]?.scope?.coroutineContext?.get(Job)
+    fun loopOf(context: CoroutineContext): Job? = LoopBinding.of(context)?.scope?.coroutineContext?.get(Job)
 
     /** Reports [failure] of task [name] when [loop] ends, unless [retrieved] by then. */
     fun reportAtLoopEnd(loop: Job, name: String?, failure: Throwable, retrieved: () -> Boolean) {
