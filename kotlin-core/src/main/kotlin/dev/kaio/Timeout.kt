@@ -3,12 +3,17 @@
 package dev.kaio
 
 import java.util.concurrent.atomic.AtomicInteger
+import kotlin.coroutines.ContinuationInterceptor
 import kotlin.coroutines.CoroutineContext
 import kotlin.time.ComparableTimeMark
 import kotlin.time.Duration
+import kotlin.time.Duration.Companion.nanoseconds
 import kotlin.time.TimeSource
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Delay
+import kotlinx.coroutines.DisposableHandle
+import kotlinx.coroutines.InternalCoroutinesApi
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.ThreadContextElement
 import kotlinx.coroutines.currentCoroutineContext
@@ -95,12 +100,10 @@ private suspend fun <T> withDeadline(
             timeout.enter(this)
             try {
                 block(timeout).also { value ->
-                    // Finished before the deadline could reach it: not resumed with the cancellation
-                    // since the timer fired (a block that was has seen it, even if it swallowed it),
-                    // and no child of its own still running that the deadline would cut short.
-                    if (!timeout.resumeWatch.sawCancellation && coroutineContext.job.children.all { timeout.isTimer(it) }) {
-                        finished = Outcome.Success(value)
-                    }
+                    // Finished before the deadline could reach it, if it was not resumed with the
+                    // cancellation since the timer fired (a block that was has seen it, even if it
+                    // swallowed it); exit() also looks for children of its own that the deadline cut.
+                    if (!timeout.resumeWatch.sawCancellation) finished = Outcome.Success(value)
                 }
             } finally {
                 timeout.exit()
@@ -112,7 +115,7 @@ private suspend fun <T> withDeadline(
             // again, so it never saw the cancellation: its result stands, as in asyncio, where a
             // timeout can only interrupt a block at an await. Dropping it would lose what the block
             // took (a queue item, a line read).
-            finished?.let { return it.value }
+            if (!timeout.cutChildren) finished?.let { return it.value }
             val message = if (duration != null) "Timed out after $duration" else "Deadline exceeded"
             throw DeadlineExceededException(message).apply { initCause(cancelled) }
         }
@@ -120,14 +123,23 @@ private suspend fun <T> withDeadline(
     }
 }
 
+/** Milliseconds to wait for [wait], rounded up as `delay` rounds them; 0 for a deadline already past. */
+private fun delayMillis(wait: Duration): Long =
+    if (wait.isPositive()) (wait + 999_999.nanoseconds).inWholeMilliseconds else 0
+
 /** Cancels the block's scope when the deadline passes. */
 private class TimeoutSignal : CancellationException("Deadline exceeded")
 
 /*
  * States: CREATED -enter-> ENTERED -fire-> EXPIRED
  *                                   \-exit--> EXITED
- * A timer child coroutine sleeps until the deadline; reschedule replaces it.
+ * The timer is a callback scheduled on the block's dispatcher (kotlinx's `Delay.invokeOnTimeout`,
+ * which `withTimeout` uses too); reschedule replaces it. A dispatcher that cannot schedule gets a
+ * timer child coroutine that sleeps until the deadline instead. The callback is what keeps a
+ * timeout cheap: cancelling a timer coroutine at every exit made an exception and a job's
+ * completion with a live child, several times the cost of the rest (`TimeoutBenchmark`).
  */
+@OptIn(InternalCoroutinesApi::class)
 private class RunningTimeout(
     private val clock: TimeSource.WithComparableMarks,
     initialDeadline: ComparableTimeMark?,
@@ -136,7 +148,8 @@ private class RunningTimeout(
 
     private var state = State.CREATED
     private var scope: CoroutineScope? = null
-    private var timer: Job? = null
+    private var timer: DisposableHandle? = null
+    private var timerJob: Job? = null
 
     @Volatile
     override var deadline: ComparableTimeMark? = initialDeadline
@@ -151,10 +164,19 @@ private class RunningTimeout(
         startTimer()
     }
 
+    /** Set when the block returned after the deadline fired and left children that it cancelled. */
+    var cutChildren = false
+        private set
+
+    /** Called as the block leaves; no deadline fires after this. */
     fun exit() = synchronized(this) {
-        if (state == State.ENTERED) state = State.EXITED
-        timer?.cancel()
-        timer = null
+        when (state) {
+            State.ENTERED -> state = State.EXITED
+            // Only on this rare path: enumerating the children allocates.
+            State.EXPIRED -> cutChildren = scope!!.coroutineContext.job.children.any { it !== timerJob }
+            else -> Unit
+        }
+        stopTimer()
     }
 
     override fun reschedule(deadline: ComparableTimeMark?) = synchronized(this) {
@@ -165,7 +187,7 @@ private class RunningTimeout(
             }
         }
         this.deadline = deadline
-        timer?.cancel()
+        stopTimer()
         startTimer()
     }
 
@@ -174,15 +196,29 @@ private class RunningTimeout(
     /** Called with the lock held. */
     private fun startTimer() {
         val until = deadline ?: return
-        // Started lazily by the dispatcher: a deadline already past lets the block reach its first suspension.
-        timer = scope!!.launch {
-            delay(until - clock.markNow())
-            fire()
+        val context = scope!!.coroutineContext
+        val scheduler = context[ContinuationInterceptor] as? Delay
+        if (scheduler != null) {
+            // Run by the dispatcher, after the current step even at 0 ms: a deadline already past
+            // lets the block reach its first suspension.
+            timer = scheduler.invokeOnTimeout(delayMillis(until - clock.markNow()), Runnable { fire() }, context)
+        } else {
+            // Started lazily by the dispatcher, for the same reason.
+            val job = scope!!.launch {
+                delay(until - clock.markNow())
+                fire()
+            }
+            timerJob = job
+            timer = DisposableHandle { job.cancel() }
         }
     }
 
-    /** True if [job] is this timeout's own timer (a child of the block's scope). */
-    fun isTimer(job: Job): Boolean = synchronized(this) { job === timer }
+    /** Called with the lock held. */
+    private fun stopTimer() {
+        timer?.dispose()
+        timer = null
+        timerJob = null
+    }
 
     /** In the block's context: counts the block's resumptions with the deadline's cancellation. */
     val resumeWatch = ResumeWatch()

@@ -3,25 +3,90 @@ package dev.kaio
 import dev.kaio.queue.AsyncQueue
 import kotlin.random.Random
 import kotlin.test.Test
+import java.util.concurrent.Executors
 import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertFalse
 import kotlin.test.assertTrue
 import kotlin.time.Duration.Companion.microseconds
+import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.Delay
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.InternalCoroutinesApi
+import kotlinx.coroutines.asCoroutineDispatcher
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 
 /**
- * `timeout { queue.get() }` on `Dispatchers.Default`, with the item put at a random moment around
- * the deadline, so that the timer fires on one thread while the block takes the item on another.
- * Whatever happens, the item is never lost: either the timeout returns it, or it times out and the
- * item is still in the queue. (Before the fix, a deadline that fired while the block was returning
- * the item turned into DeadlineExceededException and the item was gone.)
+ * `timeout { queue.get() }` on a multi-threaded dispatcher, with the item put at a random moment
+ * around the deadline, so that the timer fires on one thread while the block takes the item on
+ * another. Whatever happens, the item is never lost: either the timeout returns it, or it times out
+ * and the item is still in the queue. (Before the fix, a deadline that fired while the block was
+ * returning the item turned into DeadlineExceededException and the item was gone.)
+ *
+ * Both kinds of timer run: `Dispatchers.Default` cannot schedule, so the timeout starts a timer
+ * coroutine; a scheduled pool's dispatcher can (kotlinx's `Delay`), so the timer is a callback that
+ * the pool runs on one of its threads.
  */
+@OptIn(InternalCoroutinesApi::class)
 internal class TimeoutRaceTest {
     @Test
-    fun anItemTakenAsTheDeadlinePassesIsNeverLost() = runBlocking(Dispatchers.Default) {
+    fun anItemTakenAsTheDeadlinePassesIsNeverLostWithATimerCoroutine() {
+        assertFalse(Dispatchers.Default is Delay)
+        runBlocking(Dispatchers.Default) { takeItemsAroundTheDeadline() }
+    }
+
+    @Test
+    fun anItemTakenAsTheDeadlinePassesIsNeverLostWithAScheduledTimer() {
+        val pool = Executors.newScheduledThreadPool(2)
+        try {
+            val dispatcher = pool.asCoroutineDispatcher()
+            assertTrue(dispatcher is Delay)
+            runBlocking(dispatcher) { takeItemsAroundTheDeadline() }
+        } finally {
+            pool.shutdownNow()
+        }
+    }
+
+    @Test
+    fun aBlockThatNeverSuspendsAfterTheDeadlineFiredKeepsItsValue() = runBlocking(Dispatchers.Default) {
+        val value = timeout(1.milliseconds) { handle ->
+            spinUntil { handle.expired } // the timer fires on another thread while the block runs
+            "kept"
+        }
+        assertEquals("kept", value)
+    }
+
+    @Test
+    fun butOneWhoseChildTheDeadlineCutTimesOut() = runBlocking(Dispatchers.Default) {
+        val childCut = CompletableDeferred<Boolean>()
+        assertFailsWith<DeadlineExceededException> {
+            timeout(1.milliseconds) { handle ->
+                launch {
+                    try { delay(10.seconds) } catch (e: CancellationException) { childCut.complete(true); throw e }
+                }
+                spinUntil { handle.expired }
+                "not kept: the child's work was cut"
+            }
+        }
+        assertTrue(childCut.isCompleted)
+    }
+
+    private fun spinUntil(condition: () -> Boolean) {
+        val guard = System.nanoTime() + 10.seconds.inWholeNanoseconds
+        while (!condition()) {
+            check(System.nanoTime() < guard) { "condition not met within 10 s" }
+            Thread.onSpinWait()
+        }
+    }
+
+    private suspend fun takeItemsAroundTheDeadline() = coroutineScope {
         val random = Random(3)
         var timedOut = 0
         repeat(20_000) { round ->
