@@ -19,7 +19,6 @@ import kotlinx.coroutines.ThreadContextElement
 import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.isActive
-import kotlinx.coroutines.job
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 
@@ -100,9 +99,9 @@ private suspend fun <T> withDeadline(
             timeout.enter(this)
             try {
                 block(timeout).also { value ->
-                    // Finished before the deadline could reach it, if it was not resumed with the
-                    // cancellation since the timer fired (a block that was has seen it, even if it
-                    // swallowed it); exit() also looks for children of its own that the deadline cut.
+                    // Finished before the deadline could reach it, if neither the block nor a child of
+                    // it was resumed with the cancellation since the timer fired (a block that was has
+                    // seen it, even if it swallowed it; a child that was had its work cut).
                     if (!timeout.resumeWatch.sawCancellation) finished = Outcome.Success(value)
                 }
             } finally {
@@ -115,7 +114,7 @@ private suspend fun <T> withDeadline(
             // again, so it never saw the cancellation: its result stands, as in asyncio, where a
             // timeout can only interrupt a block at an await. Dropping it would lose what the block
             // took (a queue item, a line read).
-            if (!timeout.cutChildren) finished?.let { return it.value }
+            finished?.let { return it.value }
             val message = if (duration != null) "Timed out after $duration" else "Deadline exceeded"
             throw DeadlineExceededException(message).apply { initCause(cancelled) }
         }
@@ -149,7 +148,6 @@ private class RunningTimeout(
     private var state = State.CREATED
     private var scope: CoroutineScope? = null
     private var timer: DisposableHandle? = null
-    private var timerJob: Job? = null
 
     @Volatile
     override var deadline: ComparableTimeMark? = initialDeadline
@@ -164,18 +162,9 @@ private class RunningTimeout(
         startTimer()
     }
 
-    /** Set when the block returned after the deadline fired and left children that it cancelled. */
-    var cutChildren = false
-        private set
-
     /** Called as the block leaves; no deadline fires after this. */
     fun exit() = synchronized(this) {
-        when (state) {
-            State.ENTERED -> state = State.EXITED
-            // Only on this rare path: enumerating the children allocates.
-            State.EXPIRED -> cutChildren = scope!!.coroutineContext.job.children.any { it !== timerJob }
-            else -> Unit
-        }
+        if (state == State.ENTERED) state = State.EXITED
         stopTimer()
     }
 
@@ -208,7 +197,6 @@ private class RunningTimeout(
                 delay(until - clock.markNow())
                 fire()
             }
-            timerJob = job
             timer = DisposableHandle { job.cancel() }
         }
     }
@@ -217,7 +205,6 @@ private class RunningTimeout(
     private fun stopTimer() {
         timer?.dispose()
         timer = null
-        timerJob = null
     }
 
     /** In the block's context: counts the block's resumptions with the deadline's cancellation. */

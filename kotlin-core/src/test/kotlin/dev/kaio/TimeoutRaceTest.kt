@@ -13,6 +13,7 @@ import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Delay
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.InternalCoroutinesApi
@@ -64,14 +65,14 @@ internal class TimeoutRaceTest {
     }
 
     @Test
-    fun butOneWhoseChildTheDeadlineCutTimesOut() = runBlocking(Dispatchers.Default) {
+    fun butOneWhoseChildTheDeadlineCutTimesOutEvenIfTheChildEndedFirst() = runBlocking(Dispatchers.Default) {
         val childCut = CompletableDeferred<Boolean>()
         assertFailsWith<DeadlineExceededException> {
             timeout(1.milliseconds) { handle ->
-                launch {
+                val child = launch(start = CoroutineStart.UNDISPATCHED) { // in its delay when the deadline fires
                     try { delay(10.seconds) } catch (e: CancellationException) { childCut.complete(true); throw e }
                 }
-                spinUntil { handle.expired }
+                spinUntil { handle.expired && child.isCompleted }
                 "not kept: the child's work was cut"
             }
         }
