@@ -65,9 +65,11 @@ class EventLoopTest {
         val owners = EventLoop.run {
             val loopOwner = ownerScope()
             // shielded work started on another dispatcher is the loop's: cancelled when main returns
+            val shielded = CompletableDeferred<Unit>()
             launch(Dispatchers.IO) {
-                shield { try { awaitCancellation() } finally { cleanedUp += "shielded on IO" } }
+                shield { try { shielded.complete(Unit); awaitCancellation() } finally { cleanedUp += "shielded on IO" } }
             }
+            shielded.await()
             listOf(
                 loopOwner,
                 withContext(Dispatchers.IO) { ownerScope() },
