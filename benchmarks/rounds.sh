@@ -1,6 +1,8 @@
 #!/bin/bash
 # Alternating one-fork rounds of a JMH benchmark over the values of one parameter, so that every
-# value sees the same drift of a noisy machine. Prints one line per fork: round, JDK, value, score.
+# value sees the same drift of a noisy machine. Prints one line per fork: round, JDK, value, score
+# (mean ± error), then after a `|` the fork's measurement iterations, so that an iteration the
+# machine stalled in can be told from a slow server (see benchmarks/README.md, Streams).
 #
 #   benchmarks/rounds.sh <benchmark regex> <parameter> "<value> <value>..." [rounds] ["<java> <java>..."]
 #   benchmarks/rounds.sh StreamsEcho server "nio kaio kaioDirect" 8 "java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
@@ -16,7 +18,10 @@ for round in $(seq 1 "$rounds"); do
         order=("${values[@]:$shift_by}" "${values[@]:0:$shift_by}")
         for value in "${order[@]}"; do
             score=$(flock /tmp/kaio-mvn.lock "$java" -jar "$jar" "$benchmark" -p "$parameter=$value" \
-                -f 1 -wi 3 -i 5 -w 1s -r 1s 2>&1 | awk '/^[A-Z].* thrpt /{print $(NF-3), $(NF-2), $(NF-1)}')
+                -f 1 -wi 3 -i 5 -w 1s -r 1s 2>&1 | awk '
+                    /^Iteration +[0-9]+:/ { iterations = iterations " " $3 }
+                    /^[A-Z].* thrpt / { score = $(NF-3) " " $(NF-2) " " $(NF-1) }
+                    END { print score " |" iterations }')
             echo "$round $("$java" -version 2>&1 | awk -F'"' '/version/{print $2; exit}') $value $score"
         done
     done

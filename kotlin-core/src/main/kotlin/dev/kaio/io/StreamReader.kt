@@ -417,9 +417,8 @@ internal class BufferedStreamReader(
 
     /** Index of `\n` in the unread bytes at or after relative offset [from], or -1. */
     private fun indexOfNewline(from: Int): Int {
-        val buffer = buffer
-        for (i in start + from until end) if (buffer[i] == LF) return i - start
-        return -1
+        val found = indexOfNewline(buffer, start + from, end)
+        return if (found < 0) -1 else found - start
     }
 
     override suspend fun readUntil(separator: ByteArray): ByteArray {
