@@ -8,7 +8,6 @@ import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertFalse
 import kotlin.test.assertTrue
-import kotlin.time.Duration.Companion.microseconds
 import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.CancellationException
@@ -87,19 +86,26 @@ internal class TimeoutRaceTest {
         }
     }
 
+    /*
+     * The deadline is 1 ms (timers have millisecond granularity, as kotlinx's), and the item is put
+     * between 0.5 and 2.5 ms after the put's coroutine starts: about a tenth of the rounds land
+     * within 100 µs of the deadline, and both outcomes occur unless every timer of 2,000 fires
+     * more than 1.5 ms late or every put is that late.
+     */
     private suspend fun takeItemsAroundTheDeadline() = coroutineScope {
         val random = Random(3)
         var timedOut = 0
-        repeat(20_000) { round ->
+        val rounds = 2_000
+        repeat(rounds) { round ->
             val queue = AsyncQueue.fifo<Int>()
-            val spin = random.nextLong(100_000)
+            val spin = random.nextLong(500_000, 2_500_000)
             launch {
                 val until = System.nanoTime() + spin
                 while (System.nanoTime() < until) Thread.onSpinWait()
                 queue.put(round)
             }
             val got = try {
-                timeout(50.microseconds) { queue.get() }
+                timeout(1.milliseconds) { queue.get() }
             } catch (e: DeadlineExceededException) {
                 timedOut++
                 null
@@ -107,6 +113,6 @@ internal class TimeoutRaceTest {
             // A lost item would leave this get waiting until the guard fails the test.
             assertEquals(round, got ?: withTimeout(10.seconds) { queue.get() }, "round $round")
         }
-        assertTrue(timedOut in 1 until 20_000, "both outcomes should occur: $timedOut timeouts")
+        assertTrue(timedOut in 1 until rounds, "both outcomes should occur: $timedOut timeouts of $rounds")
     }
 }
