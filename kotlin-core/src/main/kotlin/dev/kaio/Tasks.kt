@@ -24,7 +24,8 @@ import kotlinx.coroutines.yield
  * [Deferred]. Inside a loop (`EventLoop.run`), a failure that nobody retrieves from it (`await`,
  * `getCompletionExceptionOrNull`, `awaitAll`, [gather] …) is logged as a warning when the loop ends,
  * asyncio's "Task exception was never retrieved": the rule is in `dev.kaio.debug.UnretrievedFailures`.
- * The returned `Deferred` is then a view of the task's own that notes those retrievals.
+ * The returned `Deferred` is then a view of the task's own that notes those retrievals; everywhere
+ * else (outside a loop, or on a scope that the task's failure cancels) it is the task itself.
  */
 public fun <T> CoroutineScope.spawn(name: String? = null, block: suspend CoroutineScope.() -> T): Deferred<T> =
     UnretrievedFailures.watch(name, async(if (name == null) EmptyCoroutineContext else CoroutineName(name), block = block), coroutineContext)

@@ -9,20 +9,30 @@ import dev.kaio.wait
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
+import kotlin.test.assertFalse
 import kotlin.test.assertSame
 import kotlin.test.assertTrue
+import kotlin.time.Duration.Companion.seconds
+import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.Deferred
 import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.flow.collect
 import kotlinx.coroutines.job
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.selects.select
 import kotlinx.coroutines.supervisorScope
+import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.yield
 
 /** The "exception was never retrieved" warning for Kotlin `spawn`; the loop's end is the trigger. */
@@ -99,6 +109,42 @@ class UnretrievedFailuresTest : RecordsUnretrievedReports() {
         val thrown = assertFailsWith<IllegalStateException> { EventLoop.run { failing().join() } }
         assertSame(boom, thrown)
         assertEquals(emptyList(), reports.toList())
+    }
+
+    @Test
+    fun `a task whose failure cancels its parent is not watched, whatever kind of job the parent is`() {
+        // Also the sign that kotlinx still names its job classes as failedChildCancels expects.
+        fun CoroutineScope.assertUnwatched(parentKind: String) =
+            assertFalse(spawn { 1 } is WatchedDeferred<*>, "a spawn under $parentKind is watched")
+        EventLoop.run {
+            assertUnwatched("the loop's main")
+            coroutineScope { assertUnwatched("coroutineScope") }
+            withContext(Dispatchers.Default) { assertUnwatched("withContext") }
+            withContext(CoroutineName("undispatched")) { assertUnwatched("withContext on the same dispatcher") }
+            withTimeout(10.seconds) { assertUnwatched("withTimeout") }
+            launch { assertUnwatched("launch") }.join()
+            launch(start = CoroutineStart.LAZY) { assertUnwatched("a lazy launch") }.join()
+            async { assertUnwatched("async") }.await()
+            async(start = CoroutineStart.LAZY) { assertUnwatched("a lazy async") }.await()
+            CoroutineScope(coroutineContext + Job(coroutineContext.job)).assertUnwatched("Job()")
+        }
+        runBlocking { assertFalse(failedChildCancels(SupervisorJob())) }
+    }
+
+    @Test
+    fun `a task whose failure does not reach a parent is watched`() {
+        EventLoop.run {
+            supervisorScope { assertTrue(spawn { 1 } is WatchedDeferred<*>, "under supervisorScope") }
+            val supervised = CoroutineScope(coroutineContext + SupervisorJob(coroutineContext.job))
+            assertTrue(supervised.spawn { 1 } is WatchedDeferred<*>, "under a SupervisorJob")
+            val withoutJob = coroutineContext.minusKey(Job) // CoroutineScope() would add a Job
+            val parentless = object : CoroutineScope { override val coroutineContext = withoutJob }
+            val orphan = parentless.spawn("orphan") { throw boom }
+            assertTrue(orphan is WatchedDeferred<*>, "without a parent")
+            orphan.join()
+            supervised.coroutineContext.job.cancelAndJoin()
+        }
+        assertEquals(listOf("orphan"), reports.map { it.first })
     }
 
     @Test

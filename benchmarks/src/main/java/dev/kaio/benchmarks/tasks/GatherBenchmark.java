@@ -57,6 +57,21 @@ public class GatherBenchmark {
     }
 
     @Benchmark
+    public int kaioKotlinSpawnInLoop() {
+        return GatherWorkloads.kaioKotlinSpawnInLoop(tasks);
+    }
+
+    @Benchmark
+    public int kaioKotlinSpawnOnSupervisorInLoop() {
+        return GatherWorkloads.kaioKotlinSpawnOnSupervisorInLoop(tasks);
+    }
+
+    @Benchmark
+    public int rawKotlinxInLoop() {
+        return GatherWorkloads.rawKotlinxInLoop(tasks);
+    }
+
+    @Benchmark
     public int rawKotlinx() {
         return GatherWorkloads.rawKotlinx(tasks);
     }
