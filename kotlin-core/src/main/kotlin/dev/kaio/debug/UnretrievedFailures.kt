@@ -61,7 +61,7 @@ internal object UnretrievedFailures {
     /**
      * [task], started in [context], as a `Deferred` watched by the rule above (inside a loop). A
      * task whose failure cancels its parent can never be reported, so it is returned as it is:
-     * watching costs about as much as the task itself (`GatherBenchmark.kaioKotlinSpawnInLoop`).
+     * watching costs about as much as the task itself (`GatherBenchmark`, spawn on a supervisor).
      */
     fun <T> watch(name: String?, task: Deferred<T>, context: CoroutineContext): Deferred<T> {
         val parent = context[Job]
