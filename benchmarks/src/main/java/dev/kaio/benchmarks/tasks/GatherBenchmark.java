@@ -81,6 +81,19 @@ public class GatherBenchmark {
         return EventLoop.run(() -> Tasks.gather(suppliers)).size();
     }
 
+    /** Java's {@code create_task} idiom: N {@code Tasks.spawn} futures joined with {@code allOf}, in an {@code EventLoop}. */
+    @Benchmark
+    public int kaioJavaSpawnInLoop() throws Exception {
+        return EventLoop.run(() -> {
+            @SuppressWarnings("unchecked")
+            CompletableFuture<Integer>[] futures = new CompletableFuture[tasks];
+            for (int i = 0; i < tasks; i++) {
+                futures[i] = Tasks.spawn(suppliers.get(i));
+            }
+            return CompletableFuture.allOf(futures).thenApply(ignored -> futures.length);
+        });
+    }
+
     @Benchmark
     public int kaioJavaOnCallerThread() {
         return GatherWorkloads.kaioJavaOnCallerThread(suppliers);
