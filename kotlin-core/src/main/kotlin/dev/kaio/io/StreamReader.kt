@@ -5,7 +5,7 @@ import java.nio.ReadOnlyBufferException
 import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.flow.Flow
-import kotlinx.coroutines.flow.flow
+import kotlinx.coroutines.flow.FlowCollector
 
 /**
  * The reading half of a byte stream, asyncio's `StreamReader`: a TCP connection
@@ -135,18 +135,31 @@ public interface StreamReader {
  * The lines of this reader as a cold [Flow] (each as [StreamReader.readLine] returns it), ending
  * at the end of the stream. Collect it once: collecting consumes the reader.
  *
- * **Cancellation.** The flow stops before it reads the next line. But a flow also checks for
- * cancellation before each emission, so a cancellation that lands from another thread while a line
- * is being read drops that line before the collector sees it. To go on reading the stream after
- * cancelling (a `withTimeout` around a search for one line, say), loop over
- * [StreamReader.readLine] instead: a line it returned is in hand.
+ * **Cancellation.** The flow stops before it reads the next line, and a cancelled read consumes
+ * nothing. A line that was read reaches the collector, even when a cancellation lands from another
+ * thread just after its read: the collector stops at its own next suspension, as asyncio's
+ * `async for line in reader` does. So after a cancelled collection (a `withTimeout` around a search
+ * for one line, say) the stream can be read on from the first line the collector did not see.
+ * Operators that buffer (`buffer`, `flowOn`, `produceIn`) hold lines of their own, which a
+ * cancellation drops with the buffer.
  */
-public fun StreamReader.lines(): Flow<String> = flow {
-    while (true) {
-        // Checked before the read too: a cancellation that lands while the collector handles a
-        // line stops the flow before it reads the next one, instead of at the next emit, after.
-        currentCoroutineContext().ensureActive()
-        emit(readLine() ?: break)
+public fun StreamReader.lines(): Flow<String> = LineFlow(this)
+
+/**
+ * Not `flow { }`: its collector checks for cancellation before each emission, which would throw
+ * away a line that `readLine` had already taken from the stream. It keeps the flow contract: it
+ * emits on the collector's coroutine, in order, and lets the collector's exceptions through.
+ * (kotlinx calls `Flow` unstable for inheritance: a method added to it in an upgrade would show
+ * here as a compile error, not as a silent change.)
+ */
+private class LineFlow(private val reader: StreamReader) : Flow<String> {
+    override suspend fun collect(collector: FlowCollector<String>) {
+        while (true) {
+            // A cancellation that lands while the collector handles a line stops the flow before it
+            // reads the next one.
+            currentCoroutineContext().ensureActive()
+            collector.emit(reader.readLine() ?: return)
+        }
     }
 }
 

@@ -25,6 +25,7 @@ import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.job
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
@@ -435,12 +436,15 @@ internal class StreamsTest {
         }
     }
 
+    /** A server that writes `line 0` to `line 19` to each client and closes the connection. */
+    private suspend fun sendingTwentyLines() = startServer("127.0.0.1", 0) { _, writer ->
+        repeat(20) { writer.writeLine("line $it") }
+        writer.close()
+    }
+
     @Test
     fun linesCancelledWhileTheCollectorWorksStopBeforeReadingTheNextLine() = guard {
-        val server = startServer("127.0.0.1", 0) { _, writer ->
-            repeat(20) { writer.writeLine("line $it") }
-            writer.close()
-        }
+        val server = sendingTwentyLines()
         closingAfter(server) {
             val (reader, writer) = openConnection("127.0.0.1", server.port)
             val seen = mutableListOf<String>()
@@ -452,6 +456,28 @@ internal class StreamsTest {
             }.join()
             // Line 10 is most likely buffered already: a flow that read it anyway would drop it at its emit.
             while (true) seen += reader.readLine() ?: break
+            assertEquals(List(20) { "line $it" }, seen)
+            writer.close()
+        }
+    }
+
+    @Test
+    fun linesHandsTheCollectorALineReadAsACancellationLands() = guard {
+        val server = sendingTwentyLines()
+        closingAfter(server) {
+            val (socketReader, writer) = openConnection("127.0.0.1", server.port)
+            // The race, made certain: the cancellation lands after line 10 was taken from the
+            // stream and before the flow hands it on (as when another thread cancels just then).
+            val reader = object : StreamReader by socketReader {
+                override suspend fun readLine(): String? =
+                    socketReader.readLine().also { if (it == "line 10") currentCoroutineContext().job.cancel() }
+            }
+            val seen = mutableListOf<String>()
+            val collecting = launch { reader.lines().collect { line -> seen += line } }
+            collecting.join()
+            assertTrue(collecting.isCancelled)
+            assertEquals("line 10", seen.last(), "the line read as the cancellation landed reaches the collector")
+            while (true) seen += socketReader.readLine() ?: break
             assertEquals(List(20) { "line $it" }, seen)
             writer.close()
         }
