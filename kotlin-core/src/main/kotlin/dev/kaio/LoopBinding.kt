@@ -2,12 +2,15 @@ package dev.kaio
 
 import java.util.concurrent.ConcurrentHashMap
 import kotlin.coroutines.AbstractCoroutineContextElement
+import kotlin.coroutines.ContinuationInterceptor
 import kotlin.coroutines.CoroutineContext
 import kotlin.coroutines.EmptyCoroutineContext
 import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Delay
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.ExperimentalCoroutinesApi
+import kotlinx.coroutines.InternalCoroutinesApi
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.ThreadContextElement
@@ -75,6 +78,9 @@ internal class LoopBinding : AbstractCoroutineContextElement(Key) {
     /** Where ownerless tasks of this loop live: a supervisor, cancelled when the loop ends. */
     lateinit var scope: CoroutineScope
 
+    /** The deadlines of the loop's timeouts, for a loop that owns its thread and whose dispatcher has a timer. */
+    var timers: LoopTimers? = null
+
     private var root: Job? = null
 
     /** Makes this the loop of every task under [job] (for a loop that owns its thread). */
@@ -125,11 +131,15 @@ internal fun ownerScopeOnThisThread(): CoroutineScope = LoopBinding.onThisThread
  * dispatcher is a thread of the loop's own), and when [block] returns or fails, every task it left running (its
  * children and the loop's background tasks) is cancelled and awaited, as `asyncio.run` does.
  */
+@OptIn(InternalCoroutinesApi::class)
 internal suspend fun <T> runLoop(ownsThread: Boolean, block: suspend CoroutineScope.() -> T): T {
     val binding = LoopBinding()
     try {
         return coroutineScope {
-            if (ownsThread) binding.register(coroutineContext.job)
+            if (ownsThread) {
+                binding.register(coroutineContext.job)
+                binding.timers = (coroutineContext[ContinuationInterceptor] as? Delay)?.let { LoopTimers(it) }
+            }
             val shared = if (ownsThread) EmptyCoroutineContext else binding + SharedThreadBinding(binding)
             // Every loop task has context variables of its own, starting from the caller's.
             val elements = if (coroutineContext[ContextVarsElement] == null) shared + ContextValues.forNewTask() else shared
@@ -151,5 +161,6 @@ internal suspend fun <T> runLoop(ownsThread: Boolean, block: suspend CoroutineSc
     } finally {
         // Only now: tasks still finishing after main (coroutineScope waits for them) find their loop.
         binding.unregister()
+        binding.timers?.close()
     }
 }

@@ -133,7 +133,8 @@ private class TimeoutSignal : CancellationException("Deadline exceeded")
  * States: CREATED -enter-> ENTERED -fire-> EXPIRED
  *                                   \-exit--> EXITED
  * The timer is a callback scheduled on the block's dispatcher (kotlinx's `Delay.invokeOnTimeout`,
- * which `withTimeout` uses too); reschedule replaces it. A dispatcher that cannot schedule gets a
+ * which `withTimeout` uses too), through the loop's LoopTimers in a task of an `EventLoop`;
+ * reschedule replaces it. A dispatcher that cannot schedule gets a
  * timer child coroutine that sleeps until the deadline instead. The callback is what keeps a
  * timeout cheap: cancelling a timer coroutine at every exit made an exception and a job's
  * completion with a live child, several times the cost of the rest (`TimeoutBenchmark`).
@@ -189,8 +190,12 @@ private class RunningTimeout(
         val scheduler = context[ContinuationInterceptor] as? Delay
         if (scheduler != null) {
             // Run by the dispatcher, after the current step even at 0 ms: a deadline already past
-            // lets the block reach its first suspension.
-            timer = scheduler.invokeOnTimeout(delayMillis(until - clock.markNow()), Runnable { fire() }, context)
+            // lets the block reach its first suspension. In a loop's own task, the loop's timers
+            // spare the dispatcher's timer thread a wake-up per timeout (LoopTimers.kt).
+            val wait = delayMillis(until - clock.markNow())
+            val action = Runnable { fire() }
+            val loopTimers = LoopBinding.onThisThread()?.timers?.takeIf { it.delay === scheduler }
+            timer = loopTimers?.schedule(wait, action) ?: scheduler.invokeOnTimeout(wait, action, context)
         } else {
             // Started lazily by the dispatcher, for the same reason.
             val job = scope!!.launch {

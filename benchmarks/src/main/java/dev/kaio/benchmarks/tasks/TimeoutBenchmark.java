@@ -52,6 +52,11 @@ public class TimeoutBenchmark {
     }
 
     @Benchmark
+    public int kaioKotlinInEventLoop() {
+        return TimeoutWorkloads.kaioKotlinInEventLoop(timeouts);
+    }
+
+    @Benchmark
     public int rawKotlinx() {
         return TimeoutWorkloads.rawKotlinx(timeouts);
     }
