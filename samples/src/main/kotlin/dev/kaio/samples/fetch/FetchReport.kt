@@ -72,6 +72,10 @@ public class FetchReport @JvmOverloads constructor(
     private var completed = 0
     private var progressShown = false
 
+    /** How many URLs got no answer (refused, timed out, ...), not counting cancelled ones. */
+    public val failures: Int
+        @Synchronized get() = failed
+
     /** Milliseconds since this report was made, at the start of the run. */
     public fun elapsedMillis(): Long = (System.nanoTime() - start) / 1_000_000
 

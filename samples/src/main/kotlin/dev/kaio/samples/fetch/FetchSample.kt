@@ -26,7 +26,9 @@ Concurrent web requests (book ch. 4) ${if (command == "fetch") "in Kotlin with t
   --request-timeout D   the bound on each request; a slower URL is reported as timed out (default 5s)
   --url URL             a URL to fetch (repeat the option for several); without any, a local test
                         server is started and its /delay/{ms} and /status/{code} URLs are fetched
-Each URL gets one line: its status, size and arrival time, or why it has none."""
+Each URL gets one line: its status, size and arrival time, or why it has none.
+Exit status: 0 when every URL answered (with any HTTP status) or was cancelled after --timeout;
+1 when a URL got no answer (refused, timed out, ...); 2 for a bad option."""
 
     /** `fetch`'s entry point (Kotlin variant); returns the exit code. */
     @JvmStatic
@@ -60,10 +62,12 @@ Each URL gets one line: its status, size and arrival time, or why it has none.""
                 val config = FetchConfig(urls.ifEmpty { defaultUrls(server!!.baseUrl) }, mode, limit, timeout, requestTimeout)
                 val report = FetchReport(out, config)
                 if (command == "fetch") EventLoop.run { KtorFetch(config, report).run() } else JdkFetch.run(config, report)
+                // As curl and wget do: a URL that answered with an error status is a result, one
+                // that did not answer is a failure that a script running the sample should see.
+                if (report.failures > 0) 1 else 0
             } finally {
                 server?.close()
             }
-            0
         }
     }
 

@@ -67,7 +67,7 @@ class FetchSampleTest {
         val urls = listOf(quick, failing, slow, refused)
         val run = fetch(command, "--mode", "gather", "--request-timeout", "3s", *urlArgs(urls))
 
-        assertEquals(0, run.code, run.out)
+        assertEquals(1, run.code, "URLs without an answer make the exit status 1: ${run.out}")
         assertEquals("200", run.statusOf(quick), run.out)
         assertEquals("500", run.statusOf(failing), run.out)
         assertTrue(run.lineFor(slow).contains("ERR  timed out after 3s"), run.out)
@@ -126,7 +126,7 @@ class FetchSampleTest {
     fun withoutUrlsItStartsTheLocalServerAndFetchesItsUrls() {
         val run = fetch("fetch", "--limit", "8", "--request-timeout", "2s")
 
-        assertEquals(0, run.code, run.out)
+        assertEquals(1, run.code, "the URL that timed out makes the exit status 1: ${run.out}")
         assertTrue(run.out.startsWith("No --url given: fetching from the local test server at http://127.0.0.1:"), run.out)
         assertTrue("7 answered (2 with an error status), 1 failed, 0 cancelled" in run.out, run.out)
         assertTrue(run.lines.any { it.trimStart().startsWith("404  ") && it.endsWith("/status/404") }, run.out)
