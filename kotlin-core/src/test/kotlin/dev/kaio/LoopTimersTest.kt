@@ -170,6 +170,27 @@ internal class LoopTimersTest {
     }
 
     @Test
+    fun aRescheduledDeadlineInALoopTaskMovesInTheLoopsTimers() {
+        val kept = EventLoop.run {
+            val loopTimers = assertNotNull(LoopBinding.onThisThread()?.timers)
+            assertFailsWith<DeadlineExceededException> {
+                timeout(10.seconds) { deadline ->
+                    deadline.rescheduleAfter(20.milliseconds) // earlier than the armed 10 s: re-armed
+                    assertEquals(1, loopTimers.pendingCount)
+                    awaitCancellation()
+                }
+            }
+            timeout(10.seconds) { deadline ->
+                deadline.reschedule(null)
+                assertEquals(0, loopTimers.pendingCount, "no deadline, nothing waits")
+                yield()
+                "kept"
+            }
+        }
+        assertEquals("kept", kept)
+    }
+
+    @Test
     fun aLoopTaskThatNeverSuspendsStillSeesItsDeadline() {
         // The deadline fires on the timer thread while the loop's thread is busy.
         assertFailsWith<DeadlineExceededException> {
