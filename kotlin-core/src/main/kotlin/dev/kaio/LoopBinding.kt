@@ -79,7 +79,7 @@ internal class LoopBinding : AbstractCoroutineContextElement(Key) {
     lateinit var scope: CoroutineScope
 
     /** The deadlines of the loop's timeouts, for a loop that owns its thread and whose dispatcher has a timer. */
-    var timers: LoopTimers? = null
+    var timers: TimerSet? = null
 
     private var root: Job? = null
 
@@ -138,7 +138,7 @@ internal suspend fun <T> runLoop(ownsThread: Boolean, block: suspend CoroutineSc
         return coroutineScope {
             if (ownsThread) {
                 binding.register(coroutineContext.job)
-                binding.timers = (coroutineContext[ContinuationInterceptor] as? Delay)?.let { LoopTimers(it) }
+                binding.timers = (coroutineContext[ContinuationInterceptor] as? Delay)?.let { TimerSet(it) }
             }
             val shared = if (ownsThread) EmptyCoroutineContext else binding + SharedThreadBinding(binding)
             // Every loop task has context variables of its own, starting from the caller's.

@@ -17,9 +17,7 @@ import kotlinx.coroutines.InternalCoroutinesApi
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.ThreadContextElement
 import kotlinx.coroutines.currentCoroutineContext
-import kotlinx.coroutines.delay
 import kotlinx.coroutines.isActive
-import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 
 /**
@@ -63,10 +61,17 @@ public interface Timeout {
  * meeting the cancellation keeps its result: when the deadline fires on another thread after the
  * block's last suspension (a `get` that has just taken its item), its value is returned, as in
  * asyncio, where a timeout interrupts only at an await; so nothing the block took is lost. A block
- * that catches the deadline's cancellation and returns anyway still times out.
+ * that catches the deadline's cancellation and returns anyway still times out, and so does one
+ * with a child still running when the deadline fired (the child's work was cut).
  * `timeout(Duration.ZERO)` runs the block up to its first suspension. If the caller itself is
- * cancelled at the same time, the caller's `CancellationException` wins. Nested timeouts: the one whose deadline passes first fires; an
- * inner timeout seen by an outer block is an ordinary exception.
+ * cancelled at the same time, the caller's `CancellationException` wins. Nested timeouts: the one
+ * whose deadline passes first fires; an inner timeout seen by an outer block is an ordinary
+ * exception.
+ *
+ * **Timers.** The deadline fires on a timer thread, at whole milliseconds (as `delay` rounds):
+ * the dispatcher's own timer when it has one (a test dispatcher's virtual time), kotlinx's
+ * `DefaultExecutor` in an `EventLoop`, else Kaio's daemon thread `kaio-timer`. Deadlines that end
+ * before they are due wake none of these threads, except the first of a run.
  *
  * The block receives a [Timeout] handle to [Timeout.reschedule] the deadline.
  *
@@ -101,7 +106,8 @@ private suspend fun <T> withDeadline(
                 block(timeout).also { value ->
                     // Finished before the deadline could reach it, if neither the block nor a child of
                     // it was resumed with the cancellation since the timer fired (a block that was has
-                    // seen it, even if it swallowed it; a child that was had its work cut).
+                    // seen it, even if it swallowed it; a child that was had its work cut), and no
+                    // child was alive when it fired.
                     if (!timeout.resumeWatch.sawCancellation) finished = Outcome.Success(value)
                 }
             } finally {
@@ -132,12 +138,12 @@ private class TimeoutSignal : CancellationException("Deadline exceeded")
 /*
  * States: CREATED -enter-> ENTERED -fire-> EXPIRED
  *                                   \-exit--> EXITED
- * The timer is a callback scheduled on the block's dispatcher (kotlinx's `Delay.invokeOnTimeout`,
- * which `withTimeout` uses too), through the loop's LoopTimers in a task of an `EventLoop`;
- * reschedule replaces it. A dispatcher that cannot schedule gets a
- * timer child coroutine that sleeps until the deadline instead. The callback is what keeps a
- * timeout cheap: cancelling a timer coroutine at every exit made an exception and a job's
- * completion with a live child, several times the cost of the rest (`TimeoutBenchmark`).
+ * The timer is a callback: in a set of deadlines (TimerSet.kt: the loop's, in a task of an
+ * `EventLoop`; a shared one, on a dispatcher that cannot schedule), or else scheduled on the
+ * block's dispatcher (kotlinx's `Delay.invokeOnTimeout`, as `withTimeout` does; a test
+ * dispatcher's virtual time). reschedule replaces it. A callback is what keeps a timeout cheap:
+ * a timer coroutine, cancelled at every exit, made an exception and a job's completion with a live
+ * child, several times the cost of the rest (`TimeoutBenchmark`).
  */
 @OptIn(InternalCoroutinesApi::class)
 private class RunningTimeout(
@@ -186,23 +192,18 @@ private class RunningTimeout(
     /** Called with the lock held. */
     private fun startTimer() {
         val until = deadline ?: return
+        // Run by a timer thread even at 0 ms: a deadline already past lets the block reach its
+        // first suspension, where it meets the cancellation.
+        val wait = delayMillis(until - clock.markNow())
+        val action = Runnable { fire() }
         val context = scope!!.coroutineContext
         val scheduler = context[ContinuationInterceptor] as? Delay
-        if (scheduler != null) {
-            // Run by the dispatcher, after the current step even at 0 ms: a deadline already past
-            // lets the block reach its first suspension. In a loop's own task, the loop's timers
-            // spare the dispatcher's timer thread a wake-up per timeout (LoopTimers.kt).
-            val wait = delayMillis(until - clock.markNow())
-            val action = Runnable { fire() }
-            val loopTimers = LoopBinding.onThisThread()?.timers?.takeIf { it.delay === scheduler }
-            timer = loopTimers?.schedule(wait, action) ?: scheduler.invokeOnTimeout(wait, action, context)
-        } else {
-            // Started lazily by the dispatcher, for the same reason.
-            val job = scope!!.launch {
-                delay(until - clock.markNow())
-                fire()
+        timer = when {
+            scheduler == null -> TimerSet.shared.schedule(wait, action)
+            else -> {
+                val loopTimers = LoopBinding.onThisThread()?.timers?.takeIf { it.delay === scheduler }
+                loopTimers?.schedule(wait, action) ?: scheduler.invokeOnTimeout(wait, action, context)
             }
-            timer = DisposableHandle { job.cancel() }
         }
     }
 
@@ -221,19 +222,26 @@ private class RunningTimeout(
             state = State.EXPIRED
             scope
         }
-        target!!.coroutineContext[Job]!!.cancel(TimeoutSignal())
-        // After the cancel: a resumption that began before it delivers its value (the block
-        // finishes with it), one after it meets the cancellation; only those count as having seen it.
+        val job = target!!.coroutineContext[Job]!!
+        // A child alive now has its work cut, whether it is suspended (its resumption would be
+        // counted) or running (it may meet the cancellation at its next suspension point without
+        // suspending, and then no resumption tells the watch). Only here, when a deadline fires, does
+        // a timeout look at its children.
+        if (job.children.any()) resumeWatch.childCut()
+        // Before the cancel, so that no resumption the cancel causes runs before the watch counts
+        // it. A resumption between the two is of a coroutine not cancelled yet: it delivers its
+        // value and is not counted (see ResumeWatch.updateThreadContext).
         resumeWatch.fired = true
+        job.cancel(TimeoutSignal())
     }
 }
 
 /**
  * Tells a timeout whether its block has seen the deadline's cancellation. A ThreadContextElement
  * is told of every resumption of the block (and of its children), on whatever thread: each one
- * after the timer fired delivers the cancellation, except where a Kaio wait had already been handed
- * its value and returns it anyway (see `park`), which calls [resumedWithValue]. It is its own key,
- * so nested timeouts each keep their own.
+ * of a coroutine that the deadline has cancelled delivers the cancellation, except where a Kaio
+ * wait had already been handed its value and returns it anyway (see `park`), which calls
+ * [resumedWithValue]. It is its own key, so nested timeouts each keep their own.
  */
 internal class ResumeWatch : ThreadContextElement<Unit>, CoroutineContext.Key<ResumeWatch> {
     override val key: CoroutineContext.Key<*> get() = this
@@ -246,10 +254,18 @@ internal class ResumeWatch : ThreadContextElement<Unit>, CoroutineContext.Key<Re
     val sawCancellation: Boolean get() = cancelledResumptions.get() > 0
 
     override fun updateThreadContext(context: CoroutineContext) {
-        if (fired) cancelledResumptions.incrementAndGet()
+        // A cancelled coroutine meets the cancellation when it resumes: kotlinx resumes its
+        // cancellable waits with it even when they had been handed a value before (prompt
+        // cancellation), and Kaio's waits that return such a value say so (resumedWithValue).
+        if (fired && context[Job]?.isCancelled == true) cancelledResumptions.incrementAndGet()
     }
 
     override fun restoreThreadContext(context: CoroutineContext, oldState: Unit) = Unit
+
+    /** The deadline cut a child of the block (see `fire`): the block has seen the cancellation. */
+    fun childCut() {
+        cancelledResumptions.incrementAndGet()
+    }
 
     /** The current resumption returned a value handed before the cancellation: it does not count. */
     fun resumedWithValue() {

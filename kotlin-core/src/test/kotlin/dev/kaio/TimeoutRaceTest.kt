@@ -19,6 +19,7 @@ import kotlinx.coroutines.InternalCoroutinesApi
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
@@ -30,14 +31,14 @@ import kotlinx.coroutines.withTimeout
  * and the item is still in the queue. (Before the fix, a deadline that fired while the block was
  * returning the item turned into DeadlineExceededException and the item was gone.)
  *
- * Both kinds of timer run: `Dispatchers.Default` cannot schedule, so the timeout starts a timer
- * coroutine; a scheduled pool's dispatcher can (kotlinx's `Delay`), so the timer is a callback that
- * the pool runs on one of its threads.
+ * Both kinds of timer run: `Dispatchers.Default` cannot schedule, so the deadline waits in Kaio's
+ * shared set and fires on its `kaio-timer` thread; a scheduled pool's dispatcher can (kotlinx's
+ * `Delay`), so the timer is a callback that the pool runs on one of its threads.
  */
 @OptIn(InternalCoroutinesApi::class)
 internal class TimeoutRaceTest {
     @Test
-    fun anItemTakenAsTheDeadlinePassesIsNeverLostWithATimerCoroutine() {
+    fun anItemTakenAsTheDeadlinePassesIsNeverLostWithTheSharedTimer() {
         assertFalse(Dispatchers.Default is Delay)
         runBlocking(Dispatchers.Default) { takeItemsAroundTheDeadline() }
     }
@@ -72,6 +73,23 @@ internal class TimeoutRaceTest {
                     try { delay(10.seconds) } catch (e: CancellationException) { childCut.complete(true); throw e }
                 }
                 spinUntil { handle.expired && child.isCompleted }
+                "not kept: the child's work was cut"
+            }
+        }
+        assertTrue(childCut.isCompleted)
+    }
+
+    @Test
+    fun andSoDoesOneWhoseChildWasRunningWhenTheDeadlineCutIt() = runBlocking(Dispatchers.Default) {
+        val childCut = CompletableDeferred<Boolean>()
+        assertFailsWith<DeadlineExceededException> {
+            timeout(1.milliseconds) {
+                val child = launch(start = CoroutineStart.UNDISPATCHED) {
+                    spinUntil { !isActive } // the deadline fires while the child runs
+                    // Meets the cancellation without suspending: no resumption tells the timeout.
+                    try { delay(10.seconds) } catch (e: CancellationException) { childCut.complete(true); throw e }
+                }
+                spinUntil { child.isCompleted }
                 "not kept: the child's work was cut"
             }
         }

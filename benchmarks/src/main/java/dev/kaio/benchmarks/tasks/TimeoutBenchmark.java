@@ -57,6 +57,16 @@ public class TimeoutBenchmark {
     }
 
     @Benchmark
+    public int kaioKotlinOnDefault() {
+        return TimeoutWorkloads.kaioKotlinOnDefault(timeouts);
+    }
+
+    @Benchmark
+    public int rawKotlinxOnDefault() {
+        return TimeoutWorkloads.rawKotlinxOnDefault(timeouts);
+    }
+
+    @Benchmark
     public int rawKotlinx() {
         return TimeoutWorkloads.rawKotlinx(timeouts);
     }

@@ -1,42 +1,48 @@
 package dev.kaio
 
 import java.util.TreeSet
+import java.util.concurrent.ScheduledThreadPoolExecutor
 import kotlin.coroutines.EmptyCoroutineContext
 import kotlinx.coroutines.Delay
 import kotlinx.coroutines.DisposableHandle
 import kotlinx.coroutines.InternalCoroutinesApi
+import kotlinx.coroutines.asCoroutineDispatcher
 
 /*
- * Overview: the deadlines of the timeouts of one loop that owns its thread (`EventLoop.run`).
+ * Overview: where the deadlines of timeouts wait (Timeout.kt's RunningTimeout picks the set).
  *
- * A timeout schedules its deadline on its dispatcher (`Delay.invokeOnTimeout`). The loop's
- * dispatcher is runBlocking's event loop, which hands such timers to kotlinx's DefaultExecutor
- * thread, and a timer that becomes that thread's earliest wakes it up. In a run of timeouts that
+ * A timer that becomes the earliest of its thread wakes that thread up. In a run of timeouts that
  * each end before their deadline (the usual case: a timeout is a guard), every new timer was the
- * earliest, since the one before was gone: one wake-up of another thread per timeout, 1.8 of the
- * 4.0 µs of the Java facade's timeout (`TimeoutBenchmark`).
+ * earliest, since the one before was gone: one wake-up of another thread per timeout.
+ *  - In an `EventLoop`, the dispatcher is runBlocking's event loop, which hands `invokeOnTimeout`
+ *    to kotlinx's DefaultExecutor thread: 1.8 of the 4.0 µs of the Java facade's timeout.
+ *  - On a dispatcher that cannot schedule (`Dispatchers.Default`, `Dispatchers.IO`), the timer was
+ *    a child coroutine that slept until the deadline: 3.9 µs and 2 KB a timeout, 5.5x `withTimeout`.
+ *  (TimeoutBenchmark; benchmarks/README.md, "Timeouts".)
  *
- * LoopTimers keeps the loop's deadlines in a sorted set and arms one dispatcher timer, for the
- * earliest of them:
+ * A TimerSet keeps deadlines in a sorted set and arms one timer of a [Delay], for the earliest:
  *  - a deadline later than the armed timer only joins the set: no other thread hears of it;
  *  - a deadline earlier than it re-arms (what every timeout did before);
  *  - a deadline that is disposed leaves the set; the armed timer stays, fires for nothing and
  *    arms the next one. Disarming at each dispose would cost the very wake-ups saved here.
  *
- * Deadlines fire where and when they did before: on the thread that runs the dispatcher's timers,
- * at the same whole millisecond, not on the loop's thread, so a loop task that never suspends still
- * sees its deadline's cancellation in `isActive`.
+ * Each loop that owns its thread has a set armed on its dispatcher (so deadlines fire where and
+ * when they did before: on DefaultExecutor, at the same whole millisecond, not on the loop's
+ * thread, and a loop task that never suspends still sees its deadline in `isActive`). Dispatchers
+ * that cannot schedule share [TimerSet.shared], armed on a daemon thread of Kaio's, `kaio-timer`.
+ * A dispatcher that schedules timers of its own (a test dispatcher's virtual time, a scheduled
+ * executor) gets its deadlines directly, as before.
  *
  * Lock order: a RunningTimeout's lock, then this one (a timeout schedules and disposes with its own
  * lock held). The actions run with no lock of this class held, since they take the timeout's.
  */
 
 /**
- * The deadlines of one loop, armed on its dispatcher [delay] one at a time. Thread-safe; made and
- * [close]d by `runLoop`.
+ * Deadlines armed on [delay]'s timer one at a time. Thread-safe. A loop's set is made and
+ * [close]d by `runLoop`; [shared] is never closed.
  */
 @OptIn(InternalCoroutinesApi::class)
-internal class LoopTimers(val delay: Delay) {
+internal class TimerSet(val delay: Delay) {
     private val lock = Any()
     private val pending = TreeSet<Deadline>()
     private var added = 0L
@@ -125,8 +131,15 @@ internal class LoopTimers(val delay: Delay) {
         override fun run() = fireDue(this)
     }
 
-    private companion object {
-        const val NANOS_PER_MILLI = 1_000_000L
-        const val MAX_DELAY_MILLIS = Long.MAX_VALUE / 4 / NANOS_PER_MILLI
+    companion object {
+        private const val NANOS_PER_MILLI = 1_000_000L
+        private const val MAX_DELAY_MILLIS = Long.MAX_VALUE / 4 / NANOS_PER_MILLI
+
+        /** For dispatchers without a timer: armed on one daemon thread, made on first use. */
+        val shared: TimerSet by lazy {
+            val executor = ScheduledThreadPoolExecutor(1) { task -> Thread(task, "kaio-timer").apply { isDaemon = true } }
+            executor.removeOnCancelPolicy = true // a re-armed timer leaves the queue at once
+            TimerSet(executor.asCoroutineDispatcher() as Delay)
+        }
     }
 }

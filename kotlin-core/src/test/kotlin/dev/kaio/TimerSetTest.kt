@@ -4,6 +4,7 @@ import java.util.concurrent.CountDownLatch
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
+import kotlin.coroutines.ContinuationInterceptor
 import kotlin.coroutines.CoroutineContext
 import kotlin.random.Random
 import kotlin.test.AfterTest
@@ -11,28 +12,32 @@ import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertNotNull
+import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.Delay
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.DisposableHandle
 import kotlinx.coroutines.InternalCoroutinesApi
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.ensureActive
+import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.yield
 
 /**
- * [LoopTimers] on a real scheduled thread (a single-thread executor's dispatcher, which is a
- * kotlinx `Delay`), counting how often it arms that thread's timer; then timeouts in `EventLoop`s,
- * which use it.
+ * [TimerSet] on a real scheduled thread (a single-thread executor's dispatcher, which is a
+ * kotlinx `Delay`), counting how often it arms that thread's timer; then timeouts in `EventLoop`s
+ * and on `Dispatchers.Default`, which use one.
  */
 @OptIn(InternalCoroutinesApi::class)
-internal class LoopTimersTest {
+internal class TimerSetTest {
     private val executor = Executors.newSingleThreadScheduledExecutor { Thread(it, "timer-thread").apply { isDaemon = true } }
     private val counting = CountingDelay(executor.asCoroutineDispatcher() as Delay)
-    private val timers = LoopTimers(counting)
+    private val timers = TimerSet(counting)
 
     @AfterTest
     fun stopTimerThread() {
@@ -80,7 +85,7 @@ internal class LoopTimersTest {
     @Test
     fun aDeadlineDisposedBeforeItsTimerRunsNeverFiresAndAStaleWakeupFiresNothingTwice() {
         val manual = ManualDelay()
-        val timers = LoopTimers(manual)
+        val timers = TimerSet(manual)
         timers.schedule(0, Runnable { error("disposed before the timer ran") }).dispose()
         var fired = 0
         timers.schedule(0, Runnable { fired++ })
@@ -206,6 +211,31 @@ internal class LoopTimersTest {
                 timeout(20.milliseconds) { awaitCancellation() }
             }
         }
+    }
+
+    @Test
+    fun timeoutsOnADispatcherWithoutATimerUseTheSharedSet(): Unit = runBlocking(Dispatchers.Default) {
+        assertNull(coroutineContext[ContinuationInterceptor] as? Delay, "Dispatchers.Default cannot schedule")
+        val value = timeout(10.seconds) {
+            // At least this one (another test's timeout may still be running).
+            assertTrue(TimerSet.shared.pendingCount >= 1)
+            yield()
+            "in time"
+        }
+        assertEquals("in time", value)
+        val firedOn = CompletableDeferred<String>()
+        assertFailsWith<DeadlineExceededException> {
+            timeout(20.milliseconds) {
+                try {
+                    awaitCancellation()
+                } finally {
+                    firedOn.complete(Thread.currentThread().name)
+                }
+            }
+        }
+        assertTrue(firedOn.await().startsWith("DefaultDispatcher"), "the block goes on on its own dispatcher: ${firedOn.await()}")
+        assertFailsWith<DeadlineExceededException> { timeout(20.milliseconds) { while (true) coroutineContext.ensureActive() } }
+        Unit
     }
 
     /** A dispatcher's timer that never runs anything itself: the test runs what was armed. */
