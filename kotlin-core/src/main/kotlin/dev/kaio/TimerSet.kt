@@ -7,6 +7,7 @@ import kotlinx.coroutines.Delay
 import kotlinx.coroutines.DisposableHandle
 import kotlinx.coroutines.InternalCoroutinesApi
 import kotlinx.coroutines.asCoroutineDispatcher
+import org.slf4j.LoggerFactory
 
 /*
  * Overview: where the deadlines of timeouts wait (Timeout.kt's RunningTimeout picks the set).
@@ -105,7 +106,14 @@ internal class TimerSet(val delay: Delay) {
                 (due ?: ArrayList<Runnable>().also { due = it }).add(first.action)
             }
         }
-        due?.forEach { it.run() }
+        due?.forEach { action ->
+            // One failing action must not keep the others that are due from running.
+            try {
+                action.run()
+            } catch (failure: Throwable) {
+                log.error("A deadline's action failed", failure)
+            }
+        }
     }
 
     /** Whole milliseconds from [now] to [at], rounded up as `delay` rounds them. */
@@ -134,6 +142,7 @@ internal class TimerSet(val delay: Delay) {
     companion object {
         private const val NANOS_PER_MILLI = 1_000_000L
         private const val MAX_DELAY_MILLIS = Long.MAX_VALUE / 4 / NANOS_PER_MILLI
+        private val log = LoggerFactory.getLogger(TimerSet::class.java)
 
         /** For dispatchers without a timer: armed on one daemon thread, made on first use. */
         val shared: TimerSet by lazy {

@@ -98,6 +98,17 @@ internal class TimerSetTest {
     }
 
     @Test
+    fun aFailingActionDoesNotKeepTheOthersThatAreDueFromRunning() {
+        val manual = ManualDelay()
+        val timers = TimerSet(manual)
+        var ran = 0
+        timers.schedule(0, Runnable { error("this deadline's action fails") })
+        timers.schedule(0, Runnable { ran++ })
+        manual.armed.single().run()
+        assertEquals(1, ran)
+    }
+
+    @Test
     fun afterCloseTheArmedTimerIsGoneAndDeadlinesGoToTheDispatcher() {
         timers.schedule(10_000, Runnable { error("never due") })
         timers.close()
