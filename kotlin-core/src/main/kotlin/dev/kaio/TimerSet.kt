@@ -2,6 +2,7 @@ package dev.kaio
 
 import java.util.TreeSet
 import java.util.concurrent.ScheduledThreadPoolExecutor
+import java.util.concurrent.TimeUnit
 import kotlin.coroutines.EmptyCoroutineContext
 import kotlinx.coroutines.Delay
 import kotlinx.coroutines.DisposableHandle
@@ -144,11 +145,20 @@ internal class TimerSet(val delay: Delay) {
         private const val MAX_DELAY_MILLIS = Long.MAX_VALUE / 4 / NANOS_PER_MILLI
         private val log = LoggerFactory.getLogger(TimerSet::class.java)
 
-        /** For dispatchers without a timer: armed on one daemon thread, made on first use. */
-        val shared: TimerSet by lazy {
-            val executor = ScheduledThreadPoolExecutor(1) { task -> Thread(task, "kaio-timer").apply { isDaemon = true } }
+        /** For dispatchers without a timer: armed on the daemon thread `kaio-timer`, made on first use. */
+        val shared: TimerSet by lazy { TimerSet(timerThread("kaio-timer", idleTimeoutMillis = 1_000)) }
+
+        /**
+         * A timer on a daemon thread of its own, which ends once no timer has been armed for
+         * [idleTimeoutMillis] (as kotlinx's DefaultExecutor does) and starts again when one is: an
+         * idle application keeps no Kaio thread, and an unloaded class loader leaks none.
+         */
+        internal fun timerThread(name: String, idleTimeoutMillis: Long): Delay {
+            val executor = ScheduledThreadPoolExecutor(1) { task -> Thread(task, name).apply { isDaemon = true } }
             executor.removeOnCancelPolicy = true // a re-armed timer leaves the queue at once
-            TimerSet(executor.asCoroutineDispatcher() as Delay)
+            executor.setKeepAliveTime(idleTimeoutMillis, TimeUnit.MILLISECONDS)
+            executor.allowCoreThreadTimeOut(true) // the thread waits while a timer is armed, ends when none is
+            return executor.asCoroutineDispatcher() as Delay
         }
     }
 }

@@ -225,6 +225,24 @@ internal class TimerSetTest {
     }
 
     @Test
+    fun theTimerThreadEndsWhenNoTimerIsArmedAndStartsAgainWhenOneIs() {
+        val name = "idle-timer-${System.nanoTime()}"
+        val timers = TimerSet(TimerSet.timerThread(name, idleTimeoutMillis = 10))
+        fun threadAlive() = Thread.getAllStackTraces().keys.any { it.name == name && it.isAlive }
+        repeat(2) { round ->
+            val fired = CountDownLatch(1)
+            timers.schedule(1, Runnable { fired.countDown() })
+            assertTrue(fired.await(30, TimeUnit.SECONDS), "round $round")
+            // Nothing is armed now: the thread ends after 10 ms idle (bounded wait, not a sleep).
+            val bound = System.nanoTime() + 30_000_000_000
+            while (threadAlive()) {
+                check(System.nanoTime() < bound) { "the idle timer thread did not end" }
+                Thread.onSpinWait()
+            }
+        }
+    }
+
+    @Test
     fun timeoutsOnADispatcherWithoutATimerUseTheSharedSet(): Unit = runBlocking(Dispatchers.Default) {
         assertNull(coroutineContext[ContinuationInterceptor] as? Delay, "Dispatchers.Default cannot schedule")
         val value = timeout(10.seconds) {
