@@ -63,7 +63,10 @@ public interface Server : AutoCloseable {
     /** Closes every open connection gracefully: buffered bytes are sent, then the socket closes (3.13). */
     public fun closeClients()
 
-    /** Aborts every open connection at once and cancels its handler (3.13's `abort_clients`). */
+    /**
+     * Aborts every open connection at once and cancels its handler (3.13's `abort_clients`), also a
+     * connection whose handler has returned and that is still sending its buffered bytes.
+     */
     public fun abortClients()
 
     /**
@@ -150,6 +153,9 @@ private class RealServer(
     private val scope = CoroutineScope(owner.coroutineContext + serverJob + loop + CoroutineName("kaio-server"))
     private val permits = Semaphore(maxConnections)
     private val connections = ConcurrentHashMap.newKeySet<Pair<Job, SocketConnection>>()
+
+    /** Connections whose handler has finished but whose writer is still sending before it closes. */
+    private val sending = ConcurrentHashMap.newKeySet<SocketConnection>()
     private val listenerClosed = CompletableDeferred<Unit>()
     private lateinit var acceptJob: Job
 
@@ -224,7 +230,18 @@ private class RealServer(
         }
         val entry = job to connection
         connections.add(entry)
-        job.invokeOnCompletion {
+        job.invokeOnCompletion { cause ->
+            // A handler cancelled before its first step (its dispatcher had not run it yet when the
+            // server's owner ended) never ran the body above, which closes the connection: abort it
+            // here. Idempotent when the body did.
+            if (cause != null) connection.writer.abort()
+            // A handler that returned leaves its writer closing, still sending what it buffered to
+            // a peer that may never read it: abortClients must still be able to end it. Added
+            // before the entry is removed, so that abortClients finds it in one of the two sets.
+            if (!connection.writer.closed.isCompleted) {
+                sending.add(connection)
+                connection.writer.closed.invokeOnCompletion { sending.remove(connection) }
+            }
             connections.remove(entry)
             permits.release()
         }
@@ -247,6 +264,7 @@ private class RealServer(
             connection.writer.abort()
             job.cancel()
         }
+        for (connection in ArrayList(sending)) connection.writer.abort()
     }
 
     override suspend fun waitClosed() {

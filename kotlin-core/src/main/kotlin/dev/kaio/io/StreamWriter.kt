@@ -126,7 +126,9 @@ internal abstract class BufferedStreamWriter : StreamWriter {
     private var failure: IOException? = null
     private var abortedLocally = false
     private val drainWaiters = ArrayList<CancellableContinuation<Unit>>()
-    protected val closed = CompletableDeferred<Unit>()
+
+    /** Completed once the stream is closed (flushed and closed, or aborted); the server watches it too. */
+    internal val closed = CompletableDeferred<Unit>()
 
     @Volatile
     private var buffered = 0L
