@@ -25,8 +25,12 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Cancellation.</b> Cancelling the future of {@link #waitFor()} or {@link #communicate}
  * terminates the process <em>and its descendants</em> (SIGTERM), waits up to the grace period
- * (2 s by default), kills the survivors (SIGKILL), and only then completes the future as cancelled:
- * no process of the tree is left. {@link #terminate()} and {@link #kill()} signal the process only.
+ * (2 s by default) and kills the survivors (SIGKILL): no process of the tree is left. The future
+ * itself is cancelled at once, as {@code CompletableFuture.cancel} must do, while this goes on in
+ * the background; to wait until the process is gone, call {@link #waitFor()} again: it completes
+ * with the exit code once the process has exited. (A timeout of {@link #communicate} is different:
+ * its future fails only after the tree was terminated.) {@link #terminate()} and {@link #kill()}
+ * signal the process only.
  * <b>Interruption</b> plays no part: no method blocks a thread.
  *
  * <p><b>Sample usage</b>
@@ -273,7 +277,8 @@ public final class Subprocess {
     /**
      * Completes with the exit code when the process exits (asyncio's {@code wait()}; unlike
      * {@code Process.waitFor()} it never blocks). Cancelling the future terminates the process tree,
-     * then kills it after the grace period, as described above. Never fails otherwise.
+     * then kills it after the grace period, as described above; the future is cancelled at once,
+     * before the process is gone. Never fails otherwise.
      *
      * @return a future of the exit code
      */
@@ -294,7 +299,8 @@ public final class Subprocess {
     /**
      * Sends {@code input} to stdin (if not null) and closes it, reads stdout and stderr to their
      * end concurrently (no deadlock however much each carries), and waits for the exit.
-     * Cancellation: terminates the process tree. Failure (unwrapped):
+     * Cancellation: terminates the process tree (the future is cancelled at once, before the
+     * process is gone; see the class comment). Failure (unwrapped):
      * {@code dev.kaio.DeadlineExceededException} when {@code timeout} passes, after the tree was
      * terminated; {@code IllegalArgumentException} if {@code input} is given but stdin is not piped.
      *
