@@ -11,6 +11,7 @@ import java.nio.channels.SocketChannel
 import java.util.concurrent.ConcurrentHashMap
 import kotlin.coroutines.CoroutineContext
 import kotlin.coroutines.EmptyCoroutineContext
+import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineName
@@ -19,6 +20,7 @@ import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.job
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.sync.Semaphore
@@ -31,7 +33,9 @@ import org.slf4j.LoggerFactory
  * **Lifecycle.** The server accepts connections from the moment [startServer] returns until
  * [close]. Closing stops listening only: connections already open go on until their handlers end,
  * or until [closeClients] / [abortClients] ends them. [waitClosed] waits for both. [serveForever]
- * waits until the server is closed, and closes everything when cancelled.
+ * waits until the server is closed, and closes everything when cancelled. An accept that fails
+ * (the process is out of file descriptors, say) is logged and tried again a second later, as
+ * asyncio does: the server goes on serving.
  *
  * **Where handlers run.** Handler coroutines are owned by the server, not by the caller of
  * [startServer] (as asyncio's tasks belong to the loop): inside `EventLoop.run` they are cancelled
@@ -204,6 +208,14 @@ private class RealServer(
                 channel.accept()
             } catch (closed: ClosedChannelException) {
                 throw CancellationException("The server was closed")
+            } catch (failure: java.io.IOException) {
+                // Out of file descriptors or buffers (EMFILE, ENFILE, ENOBUFS): the pending client
+                // stays in the backlog and the listener stays ready. Ending the accept loop here would
+                // stop the server for good over a passing shortage; asyncio logs it and tries again
+                // a moment later (ACCEPT_RETRY_DELAY), and so does this loop.
+                log.error("accept() failed on {}; trying again in {}", address, ACCEPT_RETRY_DELAY, failure)
+                delay(ACCEPT_RETRY_DELAY)
+                continue
             }
             if (accepted != null) return accepted
             listener.await(SelectionKey.OP_ACCEPT)
@@ -289,5 +301,8 @@ private class RealServer(
 
     private companion object {
         val log = LoggerFactory.getLogger(Server::class.java)
+
+        /** How long the accept loop waits after a failed accept, asyncio's `ACCEPT_RETRY_DELAY`. */
+        val ACCEPT_RETRY_DELAY = 1.seconds
     }
 }
