@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture
 import java.util.concurrent.CompletionStage
 import java.util.function.BiFunction
 import java.util.function.Consumer
+import java.util.function.Function
 import kotlin.time.toKotlinDuration
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.ensureActive
@@ -85,26 +86,47 @@ public fun waitClosed(writer: StreamWriter): CompletableFuture<Void?> = launchFu
     null
 }
 
+/*
+ * openConnection and startServer hand the facade its own wrapper ([wrap]) in the future itself: a
+ * `thenApply` on the Java side would give a dependent future, which fails with a CompletionException
+ * around the failure and whose cancellation never reaches the task. A connection or server made
+ * just as the future was cancelled is closed ([launchUndoable]), so a cancelled future leaves none.
+ */
+
 @InternalKaioApi
-public fun openConnection(
+public fun <R> openConnection(
     host: String,
     port: Int,
     timeout: java.time.Duration?,
     limit: Int,
-): CompletableFuture<Connection> = launchFuture { openConnection(host, port, timeout?.toKotlinDuration(), limit) }
+    wrap: Function<Connection, R>,
+): CompletableFuture<R> {
+    var opened: Connection? = null
+    return launchUndoable({ opened?.writer?.abort() }, inCallOrder = false) {
+        val connection = openConnection(host, port, timeout?.toKotlinDuration(), limit)
+        opened = connection
+        wrap.apply(connection)
+    }
+}
 
 /** [handler] runs on the I/O loop; the stage it returns is awaited (and cancelled with the handler). */
 @InternalKaioApi
-public fun startServer(
+public fun <R> startServer(
     host: String,
     port: Int,
     maxConnections: Int,
     limit: Int,
     backlog: Int,
     handler: BiFunction<StreamReader, StreamWriter, out CompletionStage<*>?>,
-): CompletableFuture<Server> = launchFuture {
-    startServer(host, port, maxConnections, limit, backlog) { reader, writer ->
-        handler.apply(reader, writer)?.awaitOwned()
+    wrap: Function<Server, R>,
+): CompletableFuture<R> {
+    var started: Server? = null
+    return launchUndoable({ started?.run { close(); abortClients() } }, inCallOrder = false) {
+        val server = startServer(host, port, maxConnections, limit, backlog) { reader, writer ->
+            handler.apply(reader, writer)?.awaitOwned()
+        }
+        started = server
+        wrap.apply(server)
     }
 }
 
@@ -120,8 +142,9 @@ public fun serveForever(server: Server): CompletableFuture<Void?> = launchFuture
     null
 }
 
+/** [wrap] as for [openConnection]: the future fails with the start's own exception. */
 @InternalKaioApi
-public fun exec(
+public fun <R> exec(
     command: List<String>,
     workingDirectory: Path?,
     environment: Map<String, String>?,
@@ -130,8 +153,9 @@ public fun exec(
     stderr: Stdio,
     terminateGrace: java.time.Duration,
     limit: Int,
-): CompletableFuture<Subprocess> = launchFuture {
-    startProcess(command, workingDirectory, environment, stdin, stdout, stderr, terminateGrace.toKotlinDuration(), limit)
+    wrap: Function<Subprocess, R>,
+): CompletableFuture<R> = launchFuture {
+    wrap.apply(startProcess(command, workingDirectory, environment, stdin, stdout, stderr, terminateGrace.toKotlinDuration(), limit))
 }
 
 @InternalKaioApi

@@ -52,15 +52,18 @@ internal fun <T> failedKaioFuture(error: Throwable): CompletableFuture<T> =
 /**
  * Runs [op] as a task (see [launchFuture]) and returns a future of its result. If the future is
  * completed from outside (cancelled) after [op] acquired its value, [undo] gives the value back.
+ * [inCallOrder]: [op] starts at once on the calling thread (see [launchFutureInCallOrder]), else it
+ * is scheduled as [launchFuture] does.
  */
-internal fun <T> launchUndoable(undo: (T) -> Unit, op: suspend () -> T): CompletableFuture<T> {
+internal fun <T> launchUndoable(undo: (T) -> Unit, inCallOrder: Boolean = true, op: suspend () -> T): CompletableFuture<T> {
     val result = KaioFuture<T>(executorOf(ownerScopeOnThisThread()))
     val settledByTask = java.util.concurrent.atomic.AtomicBoolean()
-    val task = launchFutureInCallOrder {
+    val body: suspend kotlinx.coroutines.CoroutineScope.() -> Unit = {
         val value = op()
         settledByTask.set(true)
         if (!result.complete(value)) undo(value)
     }
+    val task = if (inCallOrder) launchFutureInCallOrder(body) else launchFuture(block = body)
     task.whenComplete { _, failure ->
         if (failure != null) {
             val cause = unwrap(failure)

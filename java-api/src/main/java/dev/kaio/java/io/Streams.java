@@ -61,7 +61,7 @@ public final class Streams {
      */
     public static CompletableFuture<Connection> openConnection(String host, int port, Duration timeout, int limit) {
         Objects.requireNonNull(host, "host");
-        return IoInterop.openConnection(host, port, timeout, limit)
-            .thenApply(c -> new Connection(new StreamReader(c.getReader()), new StreamWriter(c.getWriter())));
+        return IoInterop.openConnection(host, port, timeout, limit,
+            c -> new Connection(new StreamReader(c.getReader()), new StreamWriter(c.getWriter())));
     }
 }

@@ -211,8 +211,8 @@ public final class Subprocess {
          * @return a future of the running process
          */
         public CompletableFuture<Subprocess> start() {
-            return IoInterop.exec(command, directory, environment, stdin, stdout, stderr, terminateGrace, limit)
-                .thenApply(Subprocess::new);
+            return IoInterop.exec(command, directory, environment, stdin, stdout, stderr, terminateGrace, limit,
+                Subprocess::new);
         }
     }
 

@@ -119,7 +119,7 @@ public final class TcpServer implements AutoCloseable {
                 } catch (Exception e) {
                     return CompletableFuture.failedFuture(e);
                 }
-            }).thenApply(TcpServer::new);
+            }, TcpServer::new);
         }
     }
 
