@@ -49,12 +49,24 @@ internal suspend fun startProcess(
     builder.redirectInput(stdin.forInput())
     builder.redirectOutput(stdout.forOutput("stdout"))
     if (stderr === Stdio.STDOUT) builder.redirectErrorStream(true) else builder.redirectError(stderr.forOutput("stderr"))
-    val process = withContext(Dispatchers.IO) {
-        try {
-            builder.start()
-        } catch (e: IOException) {
-            throw explainStartFailure(e, command[0], environment)
+    var started: Process? = null
+    val process = try {
+        withContext(Dispatchers.IO) {
+            try {
+                builder.start().also { started = it }
+            } catch (e: IOException) {
+                throw explainStartFailure(e, command[0], environment)
+            }
         }
+    } catch (cancelled: CancellationException) {
+        // Cancelled while the process was being started (runAll cancelling the others, say):
+        // withContext drops the Process, so nobody could ever stop it. Kill it, as a cancelled
+        // wait() would (no grace: it has had no time to do anything worth finishing).
+        started?.let { orphan ->
+            orphan.descendants().forEach { it.destroyForcibly() }
+            orphan.destroyForcibly()
+        }
+        throw cancelled
     }
     return RealSubprocess(process, command, stdin, stdout, stderr, terminateGrace, limit)
 }
