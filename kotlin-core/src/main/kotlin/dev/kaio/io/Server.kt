@@ -110,7 +110,8 @@ public interface Server : AutoCloseable {
  * @param limit the [StreamReader.limit] of each connection's reader.
  * @param backlog the listen backlog (capped by the system's `somaxconn`).
  * @throws java.net.BindException if the address is in use.
- * @throws IllegalArgumentException if [maxConnections] or [limit] is not positive, or [port] is out of range.
+ * @throws IllegalArgumentException if [maxConnections] or [limit] is not positive, [port] is out of
+ *   range, or [context] holds a `Job`.
  */
 public suspend fun startServer(
     host: String,
@@ -124,6 +125,11 @@ public suspend fun startServer(
     require(maxConnections > 0) { "maxConnections must be positive: $maxConnections" }
     require(limit > 0) { "limit must be positive: $limit" }
     require(port in 0..65535) { "port out of range: $port" }
+    // Handlers must be the server's children: with a Job of the caller's, waitClosed and a
+    // cancelled serveForever would not wait for them.
+    require(context[Job] == null) {
+        "context must not hold a Job (handlers belong to the server); pass a dispatcher or other elements: $context"
+    }
     val channel = ServerSocketChannel.open()
     try {
         channel.configureBlocking(false)

@@ -193,4 +193,16 @@ internal class ServerLifecycleTest {
             server.abortClients()
         }
     }
+
+    @Test
+    fun aHandlerContextWithAJobIsRefusedClearly() = guard {
+        // With a Job in it, handlers would be that Job's children instead of the server's: waitClosed
+        // and a cancelled serveForever would not wait for them. The context is for a dispatcher and
+        // the like; a Job there is a misuse, which fails fast.
+        val failure = kotlin.test.assertFailsWith<IllegalArgumentException> {
+            val server = startServer("127.0.0.1", 0, context = coroutineContext) { _, _ -> }
+            server.close()
+        }
+        assertTrue("Job" in failure.message!!, failure.message)
+    }
 }
