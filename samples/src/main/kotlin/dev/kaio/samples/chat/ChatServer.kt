@@ -17,6 +17,7 @@ import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withTimeoutOrNull
+import kotlinx.coroutines.yield
 
 /**
  * The book's chapter 8 chat server, with its wire protocol: a client's first line is
@@ -111,6 +112,9 @@ internal class ChatServer(private val outboxSize: Int = 100, private val out: Pr
                     }
                     if (users[name] !== client) break // dropped meanwhile
                     broadcast(client, "$name: $line")
+                    // The writer tasks send it before the next line is relayed: a burst (a paste)
+                    // comes in one read, and relayed at once it would fill every outbox.
+                    yield()
                 }
             } finally {
                 if (users.remove(name, client)) {

@@ -128,6 +128,23 @@ class ChatServerTest {
     }
 
     @Test
+    fun aBurstOfLinesFromOneUserReachesTheOthersAndDropsNobody() = withChatServer { port ->
+        val bob = join(port, "bob", 1)
+        // Alice's login and 300 lines (more than an outbox holds) in one write, so the server
+        // finds them all in one read: a paste into a terminal client, or a quick script.
+        val alice = openConnection("127.0.0.1", port)
+        val burst = (1..300).joinToString("") { "line $it\n" }
+        alice.writer.write("CONNECT alice\n$burst".toByteArray())
+        alice.writer.drain()
+        alice.expect("Welcome! 2 user(s) are online!")
+        bob.expect("alice connected!")
+        for (n in 1..300) bob.expect("alice: line $n") // Bob reads all along: he keeps up
+        alice.writer.close()
+        bob.expect("alice has left the chat")
+        bob.writer.close()
+    }
+
+    @Test
     fun aPythonAsyncioClientSpeaksTheSameProtocol() = withChatServer { port ->
         val alice = join(port, "alice", 1)
         val script = """
