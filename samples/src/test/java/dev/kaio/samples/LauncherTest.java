@@ -1,10 +1,13 @@
 package dev.kaio.samples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -90,6 +93,27 @@ class LauncherTest {
         Run limit = launch("subprocess", "--limit", "none");
         assertEquals(2, limit.exitCode());
         assertTrue(limit.err().contains("--limit expects a number: 'none'"), limit.err());
+    }
+
+    @Test
+    void aTakenPortOrAMissingServerIsExplainedInOneLineWithExitCode1() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String port = String.valueOf(taken.getLocalPort());
+            for (String[] args : new String[][] {{"echo", "--port", port}, {"chat", "server", "--port", port}}) {
+                Run run = launch(args);
+                assertEquals(1, run.exitCode(), run.err());
+                assertTrue(run.err().contains("kaio-samples " + args[0] + ": Address already in use"), run.err());
+                assertFalse(run.err().contains("\tat "), "no stack trace: " + run.err());
+            }
+        }
+        String free;
+        try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            free = String.valueOf(closed.getLocalPort());
+        }
+        Run refused = launch("chat", "client", "--port", free, "--name", "ada");
+        assertEquals(1, refused.exitCode(), refused.err());
+        assertTrue(refused.err().contains("kaio-samples chat: Connection refused"), refused.err());
+        assertFalse(refused.err().contains("\tat "), "no stack trace: " + refused.err());
     }
 
     @Test

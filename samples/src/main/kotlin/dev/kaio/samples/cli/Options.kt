@@ -1,6 +1,8 @@
 package dev.kaio.samples.cli
 
+import java.io.IOException
 import java.io.PrintStream
+import java.nio.channels.UnresolvedAddressException
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
@@ -77,11 +79,21 @@ internal class Options private constructor(
     }
 }
 
-/** Runs a sample's [body], turning a [UsageException] into a message, the usage and exit code 2. */
+/**
+ * Runs a sample's [body], turning a [UsageException] into a message, the usage and exit code 2,
+ * and a network failure (a port in use, a refused or reset connection, an unknown host) into a
+ * one-line message and exit code 1.
+ */
 internal inline fun runSample(command: String, usage: String, body: () -> Int): Int = try {
     body()
 } catch (bad: UsageException) {
     System.err.println("kaio-samples $command: ${bad.message}")
     System.err.println(usage)
     2
+} catch (failure: IOException) {
+    System.err.println("kaio-samples $command: ${failure.message ?: failure}")
+    1
+} catch (unknown: UnresolvedAddressException) {
+    System.err.println("kaio-samples $command: unknown host (--host)")
+    1
 }
