@@ -3,13 +3,14 @@ package dev.kaio.samples
 import java.io.BufferedReader
 import java.util.concurrent.TimeUnit
 
-/** A sample run through the launcher in a child JVM with the test classpath; output and errors merged. */
-internal class ChildJvm(vararg args: String) : AutoCloseable {
+/**
+ * A sample run through the launcher in a child JVM with the test classpath (and [jvmOptions], such
+ * as `-Xmx64m`); output and errors merged.
+ */
+internal class ChildJvm(vararg args: String, jvmOptions: List<String> = emptyList()) : AutoCloseable {
     val process: Process = ProcessBuilder(
-        listOf(
-            ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"),
-            "-cp", System.getProperty("java.class.path"), Launcher::class.java.name,
-        ) + args,
+        listOf(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java")) +
+            jvmOptions + listOf("-cp", System.getProperty("java.class.path"), Launcher::class.java.name) + args,
     ).redirectErrorStream(true).start()
     private val output: BufferedReader = process.inputStream.bufferedReader()
     val seen = StringBuilder()

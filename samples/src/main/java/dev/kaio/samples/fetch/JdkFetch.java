@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -26,13 +27,14 @@ import java.util.function.Supplier;
  * ({@link Tasks#gatherSettled}, {@link Tasks#asCompleted}, {@link Tasks#wait}) with an
  * {@link AsyncSemaphore} as the concurrency limit, all on one {@link EventLoop} thread.
  *
- * <p><b>Bounded.</b> Every request has the request timeout (connect and exchange), so a slow URL
- * ends as {@code timed out}, never hangs.
+ * <p><b>Bounded.</b> Every request has the request timeout, its whole exchange body included (the
+ * client's own timeout ends at the headers), so a slow URL ends as {@code timed out}, never hangs.
+ * A body is counted as it arrives, never held, so a huge one costs no memory.
  *
- * <p><b>Cancellation.</b> Each task's future is the {@code sendAsync} future itself (behind the
- * semaphore), so cancelling a pending task cancels its exchange, not just a stage derived from it;
- * that is why the results are read from the completed futures and never mapped with
- * {@code thenApply} first. The time a body arrived is stamped by the body subscriber.
+ * <p><b>Cancellation.</b> Each task's future is the timeout's around the {@code sendAsync} future
+ * (behind the semaphore), so cancelling a pending task cancels its exchange, not just a stage
+ * derived from it; that is why the results are read from the completed futures and never mapped
+ * with {@code thenApply} first. The time a body arrived is stamped by the body subscriber.
  */
 public final class JdkFetch {
     private final FetchConfig config;
@@ -51,7 +53,7 @@ public final class JdkFetch {
     }
 
     /** A body's size and the time it had arrived, stamped when its last byte came. */
-    private record Body(int bytes, long atMillis) {}
+    private record Body(long bytes, long atMillis) {}
 
     /**
      * Runs {@code config} on an event loop, printing to {@code report}; returns when every URL has
@@ -77,12 +79,16 @@ public final class JdkFetch {
         }
     }
 
-    /** The request for {@code url}, behind the semaphore; the future is the exchange's own. */
+    /** The request for {@code url}, behind the semaphore, bounded by the request timeout as a whole. */
     private CompletableFuture<HttpResponse<Body>> fetch(String url) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(config.getRequestTimeout()).GET().build();
-        BodyHandler<Body> stamped = info -> BodySubscribers.mapping(
-                BodySubscribers.ofByteArray(), bytes -> new Body(bytes.length, report.elapsedMillis()));
-        return permits.withPermit(() -> client.sendAsync(request, stamped));
+        BodyHandler<Body> counted = info -> {
+            AtomicLong size = new AtomicLong();
+            return BodySubscribers.mapping(
+                    BodySubscribers.ofByteArrayConsumer(chunk -> chunk.ifPresent(bytes -> size.addAndGet(bytes.length))),
+                    ignored -> new Body(size.get(), report.elapsedMillis()));
+        };
+        return permits.withPermit(() -> Tasks.timeout(config.getRequestTimeout(), () -> client.sendAsync(request, counted)));
     }
 
     /** All at once; a failing URL does not cancel the others; lines in argument order. */

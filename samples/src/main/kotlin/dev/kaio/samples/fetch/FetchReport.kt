@@ -9,6 +9,7 @@ import java.time.Duration
 import java.util.concurrent.CancellationException
 import java.util.concurrent.CompletionException
 import java.util.concurrent.ExecutionException
+import java.util.concurrent.TimeoutException
 import kotlin.time.toKotlinDuration
 
 /** How `fetch` waits for its URLs: the book's chapter 4 trio. */
@@ -45,7 +46,7 @@ public class FetchAnswer(
     /** The HTTP status code. */
     public val status: Int,
     /** The body's size in bytes. */
-    public val bytes: Int,
+    public val bytes: Long,
     /** Milliseconds from the start of the run until the whole body had arrived. */
     public val atMillis: Long,
 )
@@ -163,7 +164,7 @@ public class FetchReport @JvmOverloads constructor(
         return when {
             cause == null -> "no answer"
             cause is CancellationException -> CANCELLED
-            chain.any { it.javaClass.simpleName.contains("Timeout") } -> "timed out after ${text(config.requestTimeout)}"
+            chain.any { it is TimeoutException || it.javaClass.simpleName.contains("Timeout") } -> "timed out after ${text(config.requestTimeout)}"
             chain.any { it is UnknownHostException || it is UnresolvedAddressException } -> "unknown host"
             chain.any { it is ConnectException } -> "connection refused"
             else -> "${cause.javaClass.simpleName}: ${cause.message}"

@@ -11,8 +11,9 @@ import dev.kaio.wait
 import io.ktor.client.HttpClient
 import io.ktor.client.engine.cio.CIO
 import io.ktor.client.plugins.HttpTimeout
-import io.ktor.client.request.get
-import io.ktor.client.statement.bodyAsBytes
+import io.ktor.client.request.prepareGet
+import io.ktor.client.statement.bodyAsChannel
+import io.ktor.utils.io.discard
 import kotlin.time.toKotlinDuration
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Deferred
@@ -50,10 +51,12 @@ internal class KtorFetch(private val config: FetchConfig, private val report: Fe
         }
     }
 
+    /** The body is counted as it streams in, never held: a huge one costs no memory. */
     private suspend fun fetch(client: HttpClient, url: String): FetchAnswer = permits.withPermit {
-        val response = client.get(url)
-        val body = response.bodyAsBytes()
-        FetchAnswer(response.status.value, body.size, report.elapsedMillis())
+        client.prepareGet(url).execute { response ->
+            val bytes = response.bodyAsChannel().discard()
+            FetchAnswer(response.status.value, bytes, report.elapsedMillis())
+        }
     }
 
     /** All at once; a failing URL does not cancel the others; lines in argument order. */

@@ -1,9 +1,14 @@
 package dev.kaio.samples.fetch
 
+import dev.kaio.samples.ChildJvm
 import java.io.ByteArrayOutputStream
 import java.io.PrintStream
 import java.net.InetAddress
 import java.net.ServerSocket
+import java.net.Socket
+import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.TimeUnit
+import kotlin.concurrent.thread
 import kotlin.test.assertEquals
 import kotlin.test.assertTrue
 import org.junit.jupiter.api.AfterEach
@@ -120,6 +125,72 @@ class FetchSampleTest {
         urls.forEach { assertEquals("200", run.statusOf(it), run.out) }
         assertEquals(6, server.requests)
         assertEquals(2, server.maxInFlight, run.out)
+    }
+
+    /**
+     * An HTTP server on 127.0.0.1 that answers every request with a body of [length] bytes (zeros)
+     * but sends only [sent] of them, then keeps the connection open until [close]: a body that
+     * stalls after the headers when [sent] is less than [length].
+     */
+    private class BodyServer(length: Long, sent: Long = length) : AutoCloseable {
+        private val listener = ServerSocket(0, 50, InetAddress.getLoopbackAddress())
+        private val connections = ConcurrentLinkedQueue<Socket>()
+        val url = "http://127.0.0.1:${listener.localPort}/body"
+
+        init {
+            thread(isDaemon = true, name = "body-server") {
+                while (true) {
+                    val connection = runCatching { listener.accept() }.getOrNull() ?: break
+                    connections += connection
+                    thread(isDaemon = true, name = "body-server-connection") {
+                        runCatching {
+                            connection.getInputStream().read(ByteArray(8192)) // the request
+                            val out = connection.getOutputStream()
+                            out.write("HTTP/1.1 200 OK\r\nContent-Length: $length\r\n\r\n".toByteArray())
+                            val chunk = ByteArray(64 * 1024)
+                            var left = sent
+                            while (left > 0) {
+                                val n = minOf(left, chunk.size.toLong()).toInt()
+                                out.write(chunk, 0, n)
+                                left -= n
+                            }
+                            out.flush()
+                        }
+                    }
+                }
+            }
+        }
+
+        override fun close() {
+            listener.close()
+            connections.forEach { runCatching { it.close() } }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["fetch", "fetch-java"])
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    fun aBodyThatStallsAfterTheHeadersTimesOutLikeAnyOtherSlowUrl(command: String) = BodyServer(length = 100, sent = 10).use { stalled ->
+        val run = fetch(command, "--request-timeout", "2s", "--url", stalled.url)
+
+        assertEquals(1, run.code, run.out)
+        assertTrue(run.lineFor(stalled.url).contains("ERR  timed out after 2s"), run.out)
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["fetch", "fetch-java"])
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    fun aBodyLargerThanTheHeapIsCountedNotHeld(command: String) {
+        val size = 256L * 1024 * 1024
+        BodyServer(size).use { huge ->
+            ChildJvm(command, "--url", huge.url, "--request-timeout", "60s", jvmOptions = listOf("-Xmx64m")).use { child ->
+                // Waited for first: a JVM out of memory may hang rather than exit.
+                assertTrue(child.process.waitFor(60, TimeUnit.SECONDS), "the child JVM did not exit")
+                val code = child.finish()
+                assertEquals(0, code, child.seen.toString())
+                assertTrue("200  $size bytes at " in child.seen, child.seen.toString())
+            }
+        }
     }
 
     @Test
