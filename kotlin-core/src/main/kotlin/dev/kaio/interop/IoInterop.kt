@@ -3,6 +3,7 @@
 package dev.kaio.interop
 
 import dev.kaio.InternalKaioApi
+import dev.kaio.LoopBinding
 import dev.kaio.io.CompletedProcess
 import dev.kaio.io.Connection
 import dev.kaio.io.Server
@@ -20,6 +21,8 @@ import java.util.concurrent.CompletionStage
 import java.util.function.BiFunction
 import java.util.function.Consumer
 import java.util.function.Function
+import kotlin.coroutines.ContinuationInterceptor
+import kotlin.coroutines.EmptyCoroutineContext
 import kotlin.time.toKotlinDuration
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.ensureActive
@@ -109,7 +112,12 @@ public fun <R> openConnection(
     }
 }
 
-/** [handler] runs on the I/O loop; the stage it returns is awaited (and cancelled with the handler). */
+/**
+ * [handler] runs on the I/O loop, or, for a server started inside an `EventLoop`, on the loop's
+ * thread: there the facade's reads, writes and their continuations run on that one thread, as
+ * DESIGN's single-thread option promises (each message then costs a hand-off from the I/O thread).
+ * The stage it returns is awaited (and cancelled with the handler).
+ */
 @InternalKaioApi
 public fun <R> startServer(
     host: String,
@@ -121,8 +129,10 @@ public fun <R> startServer(
     wrap: Function<Server, R>,
 ): CompletableFuture<R> {
     var started: Server? = null
+    val loopDispatcher = LoopBinding.onThisThread()?.scope?.coroutineContext?.get(ContinuationInterceptor)
+    val handlerContext = loopDispatcher ?: EmptyCoroutineContext
     return launchUndoable({ started?.run { close(); abortClients() } }, inCallOrder = false) {
-        val server = startServer(host, port, maxConnections, limit, backlog) { reader, writer ->
+        val server = startServer(host, port, maxConnections, limit, backlog, handlerContext) { reader, writer ->
             handler.apply(reader, writer)?.awaitOwned()
         }
         started = server
@@ -142,7 +152,10 @@ public fun serveForever(server: Server): CompletableFuture<Void?> = launchFuture
     null
 }
 
-/** [wrap] as for [openConnection]: the future fails with the start's own exception. */
+/**
+ * [wrap] as for [openConnection]: the future fails with the start's own exception, and a process
+ * started just as the future was cancelled is killed (a cancelled start leaves none running).
+ */
 @InternalKaioApi
 public fun <R> exec(
     command: List<String>,
@@ -154,8 +167,13 @@ public fun <R> exec(
     terminateGrace: java.time.Duration,
     limit: Int,
     wrap: Function<Subprocess, R>,
-): CompletableFuture<R> = launchFuture {
-    wrap.apply(startProcess(command, workingDirectory, environment, stdin, stdout, stderr, terminateGrace.toKotlinDuration(), limit))
+): CompletableFuture<R> {
+    var started: Subprocess? = null
+    return launchUndoable({ started?.kill() }, inCallOrder = false) {
+        val process = startProcess(command, workingDirectory, environment, stdin, stdout, stderr, terminateGrace.toKotlinDuration(), limit)
+        started = process
+        wrap.apply(process)
+    }
 }
 
 @InternalKaioApi

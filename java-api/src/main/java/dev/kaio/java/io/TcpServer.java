@@ -10,8 +10,12 @@ import java.util.concurrent.CompletableFuture;
  * A listening TCP server, asyncio's {@code start_server} and {@code Server}, adapting
  * {@code dev.kaio.io.Server}.
  *
- * <p><b>Threads.</b> Sockets are non-blocking and served by one selector thread; each connection's
- * {@link ConnectionHandler} is called on it. There is no thread per connection.
+ * <p><b>Threads.</b> Sockets are non-blocking and served by one selector thread; there is no
+ * thread per connection. A server started inside an {@code EventLoop} calls each connection's
+ * {@link ConnectionHandler} on the loop's thread, and its reads and writes complete there, so
+ * handlers that share state need no locks (the single-thread option; each message then passes
+ * from the selector thread to the loop's). Elsewhere the handler is called on the selector thread
+ * and the futures of its reads complete on Kaio's background threads.
  *
  * <p><b>Lifecycle.</b> {@link #close()} stops listening only; open connections go on until their
  * handlers finish or {@link #closeClients()} / {@link #abortClients()} ends them.

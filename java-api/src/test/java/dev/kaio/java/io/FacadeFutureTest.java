@@ -1,6 +1,7 @@
 package dev.kaio.java.io;
 
 import static dev.kaio.java.io.JavaIoTesting.LONG_DELAY_SECONDS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,6 +15,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -76,5 +78,53 @@ class FacadeFutureTest {
         });
         assertFalse(secondFailure instanceof BindException || secondFailure != null && secondFailure.getCause() instanceof BindException,
             "the cancelled start left a server listening on the port: " + secondFailure);
+    }
+
+    @Test
+    void insideAnEventLoopAServerHandlerRunsAndReadsOnTheLoopThread() throws Exception {
+        // DESIGN.md, single-thread option: inside an EventLoop, continuations of facade futures run on
+        // the loop's thread, so Java code written in asyncio style (a chat server's shared map of
+        // clients, mutated from every connection's callbacks) has no data races by construction.
+        List<String> threads = EventLoop.run(() -> {
+            String loopThread = threadName();
+            CompletableFuture<String> calledOn = new CompletableFuture<>();
+            CompletableFuture<String> readOn = new CompletableFuture<>();
+            return TcpServer.start("127.0.0.1", 0, (reader, writer) -> {
+                    calledOn.complete(threadName());
+                    return reader.readLine().thenAccept(line -> readOn.complete(threadName()));
+                })
+                .thenCompose(server -> Streams.openConnection("127.0.0.1", server.port())
+                    .thenCompose(client -> {
+                        client.writer().writeLine("hi");
+                        return readOn.whenComplete((name, failure) -> {
+                            client.writer().close();
+                            server.close();
+                        });
+                    }))
+                .thenApply(name -> List.of(loopThread, calledOn.join(), name));
+        });
+        assertEquals(threads.get(0), threads.get(1), "the handler was called off the loop thread");
+        assertEquals(threads.get(0), threads.get(2), "a server handler's read completed off the loop thread");
+    }
+
+    @Test
+    void outsideAnEventLoopAServerHandlerIsCalledOnTheSelectorThread() throws Exception {
+        CompletableFuture<String> calledOn = new CompletableFuture<>();
+        try (TcpServer server = TcpServer.start("127.0.0.1", 0, (reader, writer) -> {
+            calledOn.complete(threadName());
+            return reader.readLine();
+        }).get(LONG_DELAY_SECONDS, TimeUnit.SECONDS)) {
+            Connection client = Streams.openConnection("127.0.0.1", server.port()).get(LONG_DELAY_SECONDS, TimeUnit.SECONDS);
+            assertEquals("kaio-io", calledOn.get(LONG_DELAY_SECONDS, TimeUnit.SECONDS));
+            client.writer().close();
+            server.abortClients();
+        }
+    }
+
+    /** This thread's name, without the coroutine name that kotlinx's debug mode appends to it. */
+    private static String threadName() {
+        String name = Thread.currentThread().getName();
+        int coroutine = name.indexOf(" @");
+        return coroutine < 0 ? name : name.substring(0, coroutine);
     }
 }
