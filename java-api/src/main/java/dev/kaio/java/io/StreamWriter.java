@@ -1,6 +1,9 @@
 package dev.kaio.java.io;
 
 import dev.kaio.interop.IoInterop;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.UndeclaredThrowableException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Objects;
@@ -18,8 +21,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Cancellation</b> of a {@code drain()} or {@code waitClosed()} future stops the wait only;
  * buffered bytes are still sent. <b>Interruption</b> plays no part: no method blocks a thread.
- * <b>Failure</b>: a connection that failed makes {@code write} throw and {@code drain()} fail with
- * its {@code IOException} (unwrapped). <b>Thread safety</b>: all methods may be called from any
+ * <b>Failure</b>: a connection that failed makes {@code write} throw an
+ * {@code UncheckedIOException} around its {@code IOException} (unchecked, so that a write fits in a
+ * lambda of a future chain) and {@code drain()} fail with the {@code IOException} itself (unwrapped). <b>Thread safety</b>: all methods may be called from any
  * thread.
  *
  * <p><b>Sample usage</b>
@@ -67,9 +71,14 @@ public final class StreamWriter {
      *
      * @param data the bytes
      * @throws IllegalStateException if the writer was closed or {@link #writeEof()} was called
+     * @throws UncheckedIOException if the connection has failed (its cause is the {@code IOException})
      */
     public void write(byte[] data) {
-        delegate.write(data);
+        try {
+            delegate.write(data);
+        } catch (Exception e) {
+            throw uncheckedIfIo(e);
+        }
     }
 
     /**
@@ -81,9 +90,15 @@ public final class StreamWriter {
      * @param length how many bytes to send
      * @throws IndexOutOfBoundsException if {@code offset} and {@code length} do not fit in {@code data}
      * @throws IllegalStateException if the writer was closed or {@link #writeEof()} was called
+     * @throws UncheckedIOException if the connection has failed (its cause is the {@code IOException})
      */
     public void write(byte[] data, int offset, int length) {
-        delegate.write(Objects.requireNonNull(data, "data"), offset, length);
+        Objects.requireNonNull(data, "data");
+        try {
+            delegate.write(data, offset, length);
+        } catch (Exception e) {
+            throw uncheckedIfIo(e);
+        }
     }
 
     /**
@@ -94,20 +109,45 @@ public final class StreamWriter {
      * it may be cleared and refilled as soon as this returns.
      *
      * @param source the bytes, from its position to its limit
+     * @throws UncheckedIOException if the connection has failed (its cause is the {@code IOException})
      * @throws IllegalStateException if the writer was closed or {@link #writeEof()} was called;
      *     {@code source} is then left as it was
      */
     public void write(ByteBuffer source) {
-        delegate.write(Objects.requireNonNull(source, "source"));
+        Objects.requireNonNull(source, "source");
+        try {
+            delegate.write(source);
+        } catch (Exception e) {
+            throw uncheckedIfIo(e);
+        }
     }
 
     /**
      * Writes {@code line} as UTF-8 followed by {@code \n}; see {@link #write(byte[])}.
      *
      * @param line the line, without its newline
+     * @throws IllegalStateException if the writer was closed or {@link #writeEof()} was called
+     * @throws UncheckedIOException if the connection has failed (its cause is the {@code IOException})
      */
     public void writeLine(String line) {
-        delegate.writeLine(line);
+        try {
+            delegate.writeLine(line);
+        } catch (Exception e) {
+            throw uncheckedIfIo(e);
+        }
+    }
+
+    /**
+     * The Kotlin writer throws the connection's {@code IOException} without declaring it; a Java
+     * method cannot throw it undeclared, and declaring it would force a {@code try} into every
+     * lambda of a future chain, so it becomes the JDK's {@code UncheckedIOException} around it
+     * (as {@code BufferedReader.lines()} does). {@code drain()}'s future fails with the
+     * {@code IOException} itself.
+     */
+    private static RuntimeException uncheckedIfIo(Exception e) {
+        if (e instanceof IOException io) return new UncheckedIOException(io.getMessage(), io);
+        if (e instanceof RuntimeException runtime) return runtime;
+        return new UndeclaredThrowableException(e);
     }
 
     /**
