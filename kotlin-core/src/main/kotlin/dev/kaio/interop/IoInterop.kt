@@ -30,9 +30,12 @@ import kotlinx.coroutines.ensureActive
 /*
  * Non-suspend entry points of dev.kaio.io for the Java facade (dev.kaio.java.io). Each is one
  * `launchFuture { … }` around the suspend API, so cancellation, failures and the owning loop follow
- * FutureBridge's rules; nothing here has behaviour of its own. `Void` futures complete with null.
- * A single read is `launchClaimingFuture`: its future is settled by the read alone once the read
- * consumes bytes (ResultClaim), so a cancel from another thread never loses input.
+ * FutureBridge's rules. `Void` futures complete with null. Three kinds add a rule of their own:
+ *  - a single read is `launchClaimingFuture`: its future is settled by the read alone once the
+ *    read consumes bytes (ResultClaim), so a cancel from another thread never loses input;
+ *  - what opens a resource (a connection, a server, a process) is `launchUndoable`, which closes a
+ *    resource made just as its future was cancelled;
+ *  - a server started on an EventLoop's thread runs its handlers on that loop (see startServer).
  */
 
 @InternalKaioApi
