@@ -33,7 +33,7 @@ import kotlinx.coroutines.ensureActive
  * FutureBridge's rules. `Void` futures complete with null. Three kinds add a rule of their own:
  *  - a single read is `launchClaimingFuture`: its future is settled by the read alone once the
  *    read consumes bytes (ResultClaim), so a cancel from another thread never loses input;
- *  - what opens a resource (a connection, a server, a process) is `launchUndoable`, which closes a
+ *  - what opens a resource (a connection, a server, a process) is `launchOpening`, which closes a
  *    resource made just as its future was cancelled;
  *  - a server started on an EventLoop's thread runs its handlers on that loop (see startServer).
  */
@@ -96,7 +96,7 @@ public fun waitClosed(writer: StreamWriter): CompletableFuture<Void?> = launchFu
  * openConnection and startServer hand the facade its own wrapper ([wrap]) in the future itself: a
  * `thenApply` on the Java side would give a dependent future, which fails with a CompletionException
  * around the failure and whose cancellation never reaches the task. A connection or server made
- * just as the future was cancelled is closed ([launchUndoable]), so a cancelled future leaves none.
+ * just as the future was cancelled is closed ([launchOpening]), so a cancelled future leaves none.
  */
 
 @InternalKaioApi
@@ -107,12 +107,7 @@ public fun <R> openConnection(
     limit: Int,
     wrap: Function<Connection, R>,
 ): CompletableFuture<R> {
-    var opened: Connection? = null
-    return launchUndoable({ opened?.writer?.abort() }, inCallOrder = false) {
-        val connection = openConnection(host, port, timeout?.toKotlinDuration(), limit)
-        opened = connection
-        wrap.apply(connection)
-    }
+    return launchOpening({ it.writer.abort() }, wrap) { openConnection(host, port, timeout?.toKotlinDuration(), limit) }
 }
 
 /**
@@ -131,15 +126,12 @@ public fun <R> startServer(
     handler: BiFunction<StreamReader, StreamWriter, out CompletionStage<*>?>,
     wrap: Function<Server, R>,
 ): CompletableFuture<R> {
-    var started: Server? = null
     val loopDispatcher = LoopBinding.onThisThread()?.scope?.coroutineContext?.get(ContinuationInterceptor)
     val handlerContext = loopDispatcher ?: EmptyCoroutineContext
-    return launchUndoable({ started?.run { close(); abortClients() } }, inCallOrder = false) {
-        val server = startServer(host, port, maxConnections, limit, backlog, handlerContext) { reader, writer ->
+    return launchOpening({ it.close(); it.abortClients() }, wrap) {
+        startServer(host, port, maxConnections, limit, backlog, handlerContext) { reader, writer ->
             handler.apply(reader, writer)?.awaitOwned()
         }
-        started = server
-        wrap.apply(server)
     }
 }
 
@@ -171,11 +163,21 @@ public fun <R> exec(
     limit: Int,
     wrap: Function<Subprocess, R>,
 ): CompletableFuture<R> {
-    var started: Subprocess? = null
-    return launchUndoable({ started?.kill() }, inCallOrder = false) {
-        val process = startProcess(command, workingDirectory, environment, stdin, stdout, stderr, terminateGrace.toKotlinDuration(), limit)
-        started = process
-        wrap.apply(process)
+    return launchOpening({ it.kill() }, wrap) {
+        startProcess(command, workingDirectory, environment, stdin, stdout, stderr, terminateGrace.toKotlinDuration(), limit)
+    }
+}
+
+/**
+ * [open]s a resource as a task and completes the future with its [wrap]per; a resource opened just
+ * as the future was cancelled is given to [close] instead, so a cancelled future leaves none open.
+ */
+private fun <T : Any, R> launchOpening(close: (T) -> Unit, wrap: Function<T, R>, open: suspend () -> T): CompletableFuture<R> {
+    var opened: T? = null
+    return launchUndoable({ opened?.let(close) }, inCallOrder = false) {
+        val resource = open()
+        opened = resource
+        wrap.apply(resource)
     }
 }
 
