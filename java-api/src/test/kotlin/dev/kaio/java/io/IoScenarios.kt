@@ -7,6 +7,7 @@ import dev.kaio.io.IncompleteReadException
 import dev.kaio.io.LimitOverrunException
 import dev.kaio.io.Stdio
 import java.io.IOException
+import java.net.Socket
 import kotlin.test.AfterTest
 import kotlin.test.Test
 import kotlin.test.assertEquals
@@ -19,9 +20,11 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.future.await
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.yield
 
@@ -59,6 +62,9 @@ internal interface IoApi {
 
     /** A server whose handler reads nothing until [go] completes, then counts bytes to the end into [received]. */
     suspend fun lazyReaderServer(go: CompletableDeferred<Unit>, received: CompletableDeferred<Long>): Server
+
+    /** A server whose handler reads one line (or what is left at the end of the stream) into [saw], and ends. */
+    suspend fun firstLineServer(saw: CompletableDeferred<String?>): Server
 
     suspend fun connect(port: Int, limit: Int = 64 * 1024): Conn
 
@@ -108,6 +114,9 @@ internal object KotlinIo : IoApi {
             go.await()
             received.complete(r.readToEnd().size.toLong())
         })
+
+    override suspend fun firstLineServer(saw: CompletableDeferred<String?>): IoApi.Server =
+        S(dev.kaio.io.startServer("127.0.0.1", 0) { r, _ -> saw.complete(r.readLine()) })
 
     override suspend fun connect(port: Int, limit: Int): IoApi.Conn {
         val (r, w) = dev.kaio.io.openConnection("127.0.0.1", port, 10.seconds, limit)
@@ -181,6 +190,9 @@ internal object JavaIo : IoApi {
             gate.thenCompose { r.readToEnd() }.thenAccept { received.complete(it.size.toLong()) }
         }.await())
 
+    override suspend fun firstLineServer(saw: CompletableDeferred<String?>): IoApi.Server =
+        S(TcpServer.start("127.0.0.1", 0) { r, _ -> r.readLine().thenAccept { saw.complete(it) } }.await())
+
     override suspend fun connect(port: Int, limit: Int): IoApi.Conn =
         C(Streams.openConnection("127.0.0.1", port, java.time.Duration.ofSeconds(10), limit).await())
 
@@ -208,7 +220,7 @@ internal abstract class IoScenarios(private val io: IoApi) {
     @Test
     fun concurrentEchoConnections() = guard {
         val server = io.echoServer(1024).closing()
-        val replies = (0 until 300).map { i ->
+        val replies = (0 until 1000).map { i ->
             async {
                 val c = io.connect(server.port)
                 c.writeLine("hello $i")
@@ -219,7 +231,28 @@ internal abstract class IoScenarios(private val io: IoApi) {
                 reply
             }
         }.awaitAll()
-        assertEquals((0 until 300).map { "hello $it" }, replies)
+        assertEquals((0 until 1000).map { "hello $it" }, replies)
+    }
+
+    @Test
+    fun clientThatVanishesMidLine() = guard {
+        val saw = CompletableDeferred<String?>()
+        val server = io.firstLineServer(saw).closing()
+        withContext(Dispatchers.IO) {
+            Socket("127.0.0.1", server.port).use { it.getOutputStream().write("half a li".toByteArray()) }
+        }
+        // The partial last line is returned at the end of the stream, then the handler ends.
+        assertEquals("half a li", saw.await())
+        // A client that vanishes with a reset (SO_LINGER 0) does not stop the server either.
+        withContext(Dispatchers.IO) {
+            Socket("127.0.0.1", server.port).apply { setSoLinger(true, 0) }.use { it.getOutputStream().write("x".toByteArray()) }
+        }
+        val c = io.connect(server.port)
+        c.writeLine("still serving")
+        assertNull(c.readLine()) // its handler read the line and ended, so the server closed it
+        c.close()
+        // Every connection, the vanished ones included, is gone from the server (bounded by guard).
+        while (server.connectionCount > 0) delay(10)
     }
 
     @Test
