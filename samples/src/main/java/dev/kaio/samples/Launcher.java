@@ -29,6 +29,8 @@ public final class Launcher {
                 dev.kaio.samples.fetch.FetchSample::runJava));
         samples.put("subprocess", new Entry("subprocesses (ch. 13): commands at once with a limit, prefixed output, an interactive program",
                 dev.kaio.samples.subprocess.SubprocessSample::run));
+        samples.put("ngram", new Entry("MapReduce over n-gram data (ch. 6): generate a file, count words on every core, a word by year",
+                dev.kaio.samples.ngram.NgramSample::run));
         return samples;
     }
 
