@@ -15,15 +15,19 @@ import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.channels.trySendBlocking
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withTimeoutOrNull
 
 /** `kaio-samples chat server|client`: the book's chapter 8 chat. */
 public object ChatSample {
     internal const val USAGE: String = """Usage: kaio-samples chat server [--host 127.0.0.1] [--port 8000] [--grace 5s]
        kaio-samples chat client [--host 127.0.0.1] [--port 8000] --name NAME
 Chat server and terminal client (book ch. 8), with the book's wire protocol.
-  server   accepts clients; relays each line as "<name>: <text>" to everyone else; a taken name is
-           refused; a client that cannot keep up (100 lines queued) is dropped
-  client   connects as NAME; type a line and Enter to send it; Ctrl-D leaves
+  server   accepts clients; relays each line as "<name>: <text>" to everyone, its sender included;
+           a taken name, or one with control characters or over 32 characters, is refused; a
+           client that stops reading (its socket takes nothing for 5 s, or 1 MiB waits for it)
+           is dropped
+  client   connects as NAME; type a line and Enter to send it (it shows once the server relays
+           it); Ctrl-D or the end of input leaves
   --host HOST   address to listen on / connect to (default 127.0.0.1)
   --port PORT   port (default 8000; the server takes 0 for a free one)
   --grace D     server: on SIGINT/SIGTERM, how long open sessions may go on (default 5s)
@@ -46,6 +50,9 @@ Chat server and terminal client (book ch. 8), with the book's wire protocol.
             }
             "client" -> {
                 val name = options.stringOrNull("name") ?: throw UsageException("the client needs --name NAME")
+                if (!ChatServer.isValidName(name)) {
+                    throw UsageException("--name must be 1 to ${ChatServer.MAX_NAME} characters without control characters")
+                }
                 if (options.stringOrNull("grace") != null) throw UsageException("--grace is for the server")
                 client(host, port, name)
             }
@@ -72,29 +79,42 @@ Chat server and terminal client (book ch. 8), with the book's wire protocol.
 
     private suspend fun chat(host: String, port: Int, name: String, screen: ChatScreen, raw: Boolean): Int = coroutineScope {
         val (reader, writer) = openConnection(host, port, timeout = 10.seconds)
-        writer.writeLine("CONNECT $name")
-        val typed = Channel<String?>(16)
-        thread(isDaemon = true, name = "chat-stdin") {
-            if (raw) readKeys(screen, typed) else readLines(typed)
-        }
-        screen.start()
-        val sending = launch {
-            while (true) {
-                val line = typed.receive() ?: break
-                if (line.isBlank()) continue
-                writer.writeLine(line)
-                writer.drain()
+        try {
+            writer.writeLine("CONNECT $name")
+            val typed = Channel<String?>(16)
+            thread(isDaemon = true, name = "chat-stdin") {
+                if (raw) readKeys(screen, typed) else readLines(typed)
             }
-            writer.writeEof() // we are done talking; the server sees us leave
+            screen.start()
+            val receiving = launch {
+                while (true) {
+                    val line = reader.readLine() ?: break
+                    screen.message(line)
+                }
+            }
+            val sending = launch {
+                while (true) {
+                    val line = typed.receive() ?: break
+                    if (line.isBlank()) continue
+                    writer.writeLine(line) // not shown here: the server sends it back to everyone, us included
+                    writer.drain()
+                }
+                // Done talking: half-close so the server sees us leave, and give it a moment to
+                // close in turn. The book's server never does, so after that moment we close.
+                writer.writeEof()
+                if (withTimeoutOrNull(LEAVE_WAIT) { receiving.join() } == null) receiving.cancel()
+            }
+            receiving.join()
+            sending.cancel()
+        } finally {
+            writer.close()
         }
-        while (true) {
-            val line = reader.readLine() ?: break
-            screen.message(line)
-        }
-        sending.cancel()
         screen.finish("Disconnected.")
         0
     }
+
+    /** After the end of input, how long the client waits for the server to close the connection. */
+    private val LEAVE_WAIT = 1.seconds
 
     /** Hands each line of standard input to [typed], then null at its end. */
     private fun readLines(typed: Channel<String?>) {

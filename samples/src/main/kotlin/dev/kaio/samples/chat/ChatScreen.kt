@@ -10,6 +10,13 @@ import java.io.PrintStream
  * text drawn again). Without a terminal (pipes, tests) every message is a plain line and input is
  * read a line at a time, so no control codes are ever printed.
  *
+ * **A peer's control characters are never printed raw**: an ESC or a BEL in a message (another
+ * user's text goes through the server unchanged) is shown as `cat -v` shows it, `^[`, `^G`, so
+ * nobody can clear or drive another user's terminal.
+ *
+ * **A user's own line** is cleared from the screen on Enter: the server relays it to everyone, its
+ * sender included, and it appears then, once, as `<name>: <text>`.
+ *
  * At a terminal the keyboard comes one character at a time ([key]; the terminal's echo is off, see
  * [dev.kaio.samples.cli.RawTerminal]), so the screen knows what is typed and echoes it itself.
  * Called from the keyboard thread ([key]) and the loop thread ([message]); every method is
@@ -24,7 +31,10 @@ internal class ChatScreen(private val out: PrintStream, private val interactive:
 
     /** The text that shows an incoming [message] (see the class comment). */
     @Synchronized
-    fun render(message: String): String = if (interactive) "${Terminal.CLEAR_LINE}$message\n$prompt$typed" else "$message\n"
+    fun render(message: String): String {
+        val shown = visible(message)
+        return if (interactive) "${Terminal.CLEAR_LINE}$shown\n$prompt$typed" else "$shown\n"
+    }
 
     /** Prints an incoming [message]. */
     @Synchronized
@@ -40,9 +50,25 @@ internal class ChatScreen(private val out: PrintStream, private val interactive:
     @Synchronized
     fun finish(message: String) = print(if (interactive) "${Terminal.CLEAR_LINE}$message\n" else "$message\n")
 
+    /** [text] with each control character (C0, DEL, C1) written as `cat -v` does: `^[`, `^?`, `M-^[`. */
+    fun visible(text: String): String {
+        if (text.none { it.isISOControl() }) return text
+        return buildString {
+            for (char in text) {
+                when {
+                    char < ' ' -> append('^').append(char + 0x40)
+                    char == '\u007f' -> append("^?")
+                    char in '\u0080'..'\u009f' -> append("M-^").append(char - 0x40)
+                    else -> append(char)
+                }
+            }
+        }
+    }
+
     /**
      * Handles one character typed at a terminal: printable ones are added, Backspace removes the
-     * last, Enter completes the line (a blank one is dropped), Ctrl-D on an empty line ends the
+     * last, Enter completes the line and clears it for a fresh prompt (a blank one is dropped; a
+     * sent one comes back from the server), Ctrl-D on an empty line ends the
      * input; escape sequences (arrow keys) and other control characters are ignored.
      */
     @Synchronized
@@ -55,7 +81,7 @@ internal class ChatScreen(private val out: PrintStream, private val interactive:
             '\n', '\r' -> {
                 val line = typed.toString()
                 typed.setLength(0)
-                Key("\n$prompt", line.takeIf { it.isNotBlank() })
+                Key("${Terminal.CLEAR_LINE}$prompt", line.takeIf { it.isNotBlank() })
             }
             '\u007f', '\b' -> if (typed.isEmpty()) Key("") else {
                 typed.setLength(typed.length - 1)

@@ -16,7 +16,9 @@ import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
 
 /**
- * The book's chapter 3 echo server on Kaio's streams: every line a client sends comes back to it.
+ * The book's chapter 3 echo server on Kaio's streams: every line a client sends comes back to it,
+ * byte for byte: bytes that are not UTF-8, a CRLF ending and a last line without a newline come
+ * back exactly as they were sent.
  *
  * **Line limit.** A line longer than `--max-line` bytes is refused: the client gets
  * `ERROR line longer than N bytes` and the connection is closed (a client that sends unbounded lines
@@ -68,12 +70,12 @@ TCP echo server (book ch. 3): sends every line back to its client; many clients 
     private suspend fun echo(reader: StreamReader, writer: StreamWriter, maxLine: Int) {
         while (true) {
             val line = try {
-                reader.readLine() ?: return
+                reader.readLineBytes() ?: return
             } catch (tooLong: LimitOverrunException) {
                 writer.writeLine("ERROR line longer than $maxLine bytes")
                 return // the server closes the connection once the error line is sent
             }
-            writer.writeLine(line)
+            writer.write(line) // the bytes as they came: not decoded, ending (or none) kept
             writer.drain()
         }
     }

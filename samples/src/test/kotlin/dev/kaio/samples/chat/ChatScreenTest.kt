@@ -29,12 +29,12 @@ class ChatScreenTest {
     }
 
     @Test
-    fun enterHandsOverTheLineAndStartsAFreshPrompt() {
+    fun enterHandsOverTheLineAndClearsItForAFreshPromptAsTheServerEchoesIt() {
         val screen = screen(interactive = true)
         val keys = screen.typeAll("hi\n")
 
         assertEquals("hi", keys.last().line)
-        assertEquals("\n> ", keys.last().echo)
+        assertEquals("\r\u001b[K> ", keys.last().echo, "the typed line goes: it comes back once, from the server")
         assertEquals("\r\u001b[Kbob: ok\n> ", screen.render("bob: ok"), "nothing typed any more")
         assertNull(screen.type('\n').line, "an empty line is not sent")
         assertNull(screen.typeAll("  \n").last().line, "nor a blank one")
@@ -66,7 +66,17 @@ class ChatScreenTest {
         val screen = screen(interactive = true)
         val keys = screen.typeAll("a\u001b[A\u001b[1;5Cb\u0007\tc\n")
         assertEquals("abc", keys.last().line)
-        assertEquals("abc\n> ", keys.joinToString("") { it.echo })
+        assertEquals("abc\r\u001b[K> ", keys.joinToString("") { it.echo })
+    }
+
+    @Test
+    fun aPeersControlCharactersAreShownAsCatVShowsThemNeverRaw() {
+        for (interactive in listOf(true, false)) {
+            val screen = screen(interactive)
+            val shown = screen.render("evil: \u001b[2J\u0007\u0000\u007f\u009b2J\rok é")
+            assertTrue("evil: ^[[2J^G^@^?M-^[2J^Mok é" in shown, shown)
+            assertEquals(if (interactive) 1 else 0, shown.count { it == '\u001b' }, "only the screen's own clear-line code")
+        }
     }
 
     @Test

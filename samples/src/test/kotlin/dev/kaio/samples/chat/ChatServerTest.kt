@@ -14,10 +14,13 @@ import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
@@ -27,11 +30,11 @@ class ChatServerTest {
     private val output = ByteArrayOutputStream()
     private val out = PrintStream(output, true, Charsets.UTF_8)
 
-    private fun withChatServer(body: suspend CoroutineScope.(Int) -> Unit) = EventLoop.run {
+    private fun withChatServer(chat: ChatServer = ChatServer(out = out), body: suspend CoroutineScope.(Int) -> Unit) = EventLoop.run {
         withTimeout(40.seconds) {
             val stop = StopRequest()
             val ready = CompletableDeferred<Server>()
-            val serving = launch { ChatServer(out = out).serve("127.0.0.1", 0, 1.seconds, stop) { ready.complete(it) } }
+            val serving = launch { chat.serve("127.0.0.1", 0, 1.seconds, stop) { ready.complete(it) } }
             body(ready.await().port)
             stop.request()
             serving.join()
@@ -44,6 +47,7 @@ class ChatServerTest {
         openConnection("127.0.0.1", port).also {
             it.writer.writeLine("CONNECT $name")
             it.expect("Welcome! $online user(s) are online!")
+            it.expect("$name connected!") // to everyone, the newcomer included
         }
 
     private suspend fun Connection.say(text: String) {
@@ -61,8 +65,7 @@ class ChatServerTest {
         bob.expect("carol connected!")
 
         alice.say("hi all")
-        bob.expect("alice: hi all")
-        carol.expect("alice: hi all")
+        for (user in listOf(alice, bob, carol)) user.expect("alice: hi all") // the sender included
 
         val impostor = openConnection("127.0.0.1", port)
         impostor.writer.writeLine("CONNECT bob")
@@ -75,70 +78,115 @@ class ChatServerTest {
         bob.expect("carol has left the chat")
 
         bob.say("bye")
-        alice.expect("bob: bye") // and not her own "hi all": lines go to everyone else
+        alice.expect("bob: bye")
+        bob.expect("bob: bye")
+        alice.writer.close()
+        bob.expect("alice has left the chat")
+        bob.writer.close()
+    }
+
+    /** A client that joins and then never reads: a small receive window fills up quickly. */
+    private suspend fun stalledClient(port: Int): Socket = withContext(Dispatchers.IO) {
+        Socket().apply {
+            receiveBufferSize = 4096
+            connect(InetSocketAddress("127.0.0.1", port), 5_000)
+            getOutputStream().write("CONNECT stalled\n".toByteArray())
+        }
+    }
+
+    /**
+     * Alice talks in batches of [lines] lines of [text], which she and Bob read in full before the
+     * next (they keep up), until the stalled client is dropped; returns the bytes Alice sent.
+     */
+    private suspend fun talkUntilStalledIsDropped(alice: Connection, bob: Connection, text: String, lines: Int, pause: Duration): Long {
+        val dropLine = "stalled was dropped: too slow to keep up"
+        val saw = mutableMapOf(alice to false, bob to false)
+        var sent = 0L
+        var batches = 0
+        while (saw.values.none { it }) {
+            check(++batches <= 2_000) { "the stalled client was never dropped" }
+            repeat(lines) { alice.say(text) }
+            sent += lines * (text.length + 1L)
+            for (user in saw.keys) {
+                var received = 0
+                while (received < lines) {
+                    when (val line = user.reader.readLine()) {
+                        "alice: $text" -> received++
+                        dropLine -> saw[user] = true
+                        else -> error("unexpected line: ${line?.take(80)}")
+                    }
+                }
+            }
+            delay(pause)
+        }
+        for ((user, seen) in saw) if (!seen) user.expect(dropLine) // it came right after the last line
+        return sent
+    }
+
+    private suspend fun expectTheOthersKeepChatting(alice: Connection, bob: Connection) {
+        alice.say("still here")
+        alice.expect("alice: still here")
+        bob.expect("alice: still here")
+        bob.say("me too")
+        alice.expect("bob: me too")
+        bob.expect("bob: me too")
+        assertTrue("stalled was dropped" in output.toString(), output.toString())
         alice.writer.close()
         bob.expect("alice has left the chat")
         bob.writer.close()
     }
 
     @Test
-    fun aClientThatStopsReadingIsDroppedWhileTheOthersKeepChatting() = withChatServer { port ->
+    fun aClientThatStopsReadingIsDroppedOnceAMegabyteWaitsForItWhileTheOthersKeepChatting() = withChatServer { port ->
         val alice = join(port, "alice", 1)
         val bob = join(port, "bob", 2)
         alice.expect("bob connected!")
-        // A client that joins and then never reads: a small receive window fills up quickly.
-        val stalled = withContext(Dispatchers.IO) {
-            Socket().apply {
-                receiveBufferSize = 4096
-                connect(InetSocketAddress("127.0.0.1", port), 5_000)
-                getOutputStream().write("CONNECT stalled\n".toByteArray())
-            }
-        }
+        val stalled = stalledClient(port)
         try {
             alice.expect("stalled connected!")
             bob.expect("stalled connected!")
-            // Alice talks in batches that Bob reads in full before the next: Bob keeps up, the
-            // stalled client's socket buffers and then its outbox of 100 lines fill up.
-            val text = "x".repeat(8 * 1024)
-            var dropped = false
-            var batches = 0
-            while (!dropped) {
-                check(++batches <= 2_000) { "the stalled client was never dropped" }
-                repeat(50) { alice.say(text) }
-                var received = 0
-                while (received < 50) {
-                    when (val line = bob.reader.readLine()) {
-                        "alice: $text" -> received++
-                        "stalled was dropped: too slow to keep up" -> dropped = true
-                        else -> error("unexpected line for bob: ${line?.take(80)}")
-                    }
-                }
-            }
-            alice.expect("stalled was dropped: too slow to keep up")
-            alice.say("still here")
-            bob.expect("alice: still here")
-            bob.say("me too")
-            alice.expect("bob: me too")
-            assertTrue("stalled was dropped" in output.toString(), output.toString())
+            // 400 KB a batch: the stalled client's socket buffers fill, then its 1 MiB backlog,
+            // long before its 5 s stall timeout.
+            talkUntilStalledIsDropped(alice, bob, "x".repeat(8 * 1024), lines = 50, pause = Duration.ZERO)
+            expectTheOthersKeepChatting(alice, bob)
         } finally {
             withContext(Dispatchers.IO) { stalled.close() }
         }
-        alice.writer.close()
-        bob.writer.close()
     }
+
+    @Test
+    fun aClientWhoseSocketTakesNothingForTheStallTimeoutIsDroppedLongBeforeItsBacklogIsFull() =
+        withChatServer(ChatServer(maxBacklog = 64L * 1024 * 1024, stallTimeout = 300.milliseconds, out = out)) { port ->
+            val alice = join(port, "alice", 1)
+            val bob = join(port, "bob", 2)
+            alice.expect("bob connected!")
+            val stalled = stalledClient(port)
+            try {
+                alice.expect("stalled connected!")
+                bob.expect("stalled connected!")
+                // 50 KB every 10 ms: the stalled client's socket buffers fill (a few MB on loopback).
+                val sent = talkUntilStalledIsDropped(alice, bob, "y".repeat(1024), lines = 50, pause = 10.milliseconds)
+                assertTrue(sent < 32L * 1024 * 1024, "dropped by the stall timeout, not by the backlog: $sent bytes sent")
+                expectTheOthersKeepChatting(alice, bob)
+            } finally {
+                withContext(Dispatchers.IO) { stalled.close() }
+            }
+        }
 
     @Test
     fun aBurstOfLinesFromOneUserReachesTheOthersAndDropsNobody() = withChatServer { port ->
         val bob = join(port, "bob", 1)
-        // Alice's login and 300 lines (more than an outbox holds) in one write, so the server
+        // Alice's login and 300 lines in one write, so the server
         // finds them all in one read: a paste into a terminal client, or a quick script.
         val alice = openConnection("127.0.0.1", port)
         val burst = (1..300).joinToString("") { "line $it\n" }
         alice.writer.write("CONNECT alice\n$burst".toByteArray())
         alice.writer.drain()
         alice.expect("Welcome! 2 user(s) are online!")
+        alice.expect("alice connected!")
         bob.expect("alice connected!")
         for (n in 1..300) bob.expect("alice: line $n") // Bob reads all along: he keeps up
+        for (n in 1..300) alice.expect("alice: line $n") // Alice reads later: 300 lines are no backlog
         alice.writer.close()
         bob.expect("alice has left the chat")
         bob.writer.close()
@@ -155,13 +203,17 @@ class ChatServerTest {
                 await writer.drain()
                 welcome = (await reader.readline()).decode().rstrip('\n')
                 print(welcome, flush=True)
+                joined = await reader.readline()
                 writer.write(b'hello from python\n')
                 await writer.drain()
+                echoed = await reader.readline()
                 relayed = (await reader.readline()).decode().rstrip('\n')
                 print(relayed, flush=True)
                 writer.close()
                 await writer.wait_closed()
-                sys.exit(0 if welcome == 'Welcome! 2 user(s) are online!' and relayed == 'alice: hello python' else 1)
+                ok = (welcome == 'Welcome! 2 user(s) are online!' and joined == b'py connected!\n'
+                      and echoed == b'py: hello from python\n' and relayed == 'alice: hello python')
+                sys.exit(0 if ok else 1)
             asyncio.run(asyncio.wait_for(main(int(sys.argv[1])), 20))
         """.trimIndent()
         val python = withContext(Dispatchers.IO) {
@@ -171,6 +223,7 @@ class ChatServerTest {
             alice.expect("py connected!")
             alice.expect("py: hello from python")
             alice.say("hello python")
+            alice.expect("alice: hello python")
             alice.expect("py has left the chat")
             val (code, printed) = withContext(Dispatchers.IO) {
                 check(python.waitFor(20, TimeUnit.SECONDS)) { "python did not end" }

@@ -61,6 +61,17 @@ class EchoServerTest {
     }
 
     @Test
+    fun linesComeBackByteForByteInvalidUtf8CrlfAndALastLineWithoutNewlineIncluded() = withEchoServer { port, _ ->
+        val (reader, writer) = openConnection("127.0.0.1", port)
+        val sent = byteArrayOf(0xff.toByte(), 0xfe.toByte()) + " bad\n".toByteArray() +
+            "crlf\r\n".toByteArray() + "é ✓\n".toByteArray() + byteArrayOf(0xc3.toByte(), '\n'.code.toByte()) + "last".toByteArray()
+        writer.write(sent)
+        writer.writeEof() // the last line ends with the stream, without a newline
+        assertEquals(sent.toList(), reader.readToEnd().toList())
+        writer.close()
+    }
+
+    @Test
     fun aLineOverTheLimitGetsAnErrorAndTheConnectionClosed() = withEchoServer(maxLine = 100) { port, _ ->
         val (reader, writer) = openConnection("127.0.0.1", port)
         writer.writeLine("short")
