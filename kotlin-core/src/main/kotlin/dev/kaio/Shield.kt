@@ -2,6 +2,7 @@
 
 package dev.kaio
 
+import dev.kaio.sync.ShieldedFrom
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.async
@@ -22,5 +23,7 @@ import kotlinx.coroutines.currentCoroutineContext
  */
 public suspend fun <T> shield(block: suspend CoroutineScope.() -> T): T {
     val context = currentCoroutineContext()
-    return ownerScope().async(context.minusKey(Job), block = block).await()
+    // ShieldedFrom: a lock that the caller holds is still the caller's inside the block (LockOwner.kt).
+    val blockContext = context.minusKey(Job) + ShieldedFrom(context[Job], context[ShieldedFrom])
+    return ownerScope().async(blockContext, block = block).await()
 }

@@ -20,10 +20,12 @@ import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
-import kotlinx.coroutines.DelicateCoroutinesApi
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.asExecutor
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.launch
+import java.util.concurrent.atomic.AtomicReference
 
 /*
  * Overview: the non-suspend entry points of dev.kaio.sync for the Java facade.
@@ -133,51 +135,108 @@ public fun eventWait(event: Event): CompletableFuture<Void?> {
 }
 
 /**
- * Waits on [condition] as [owner], which must hold its lock. Java semantics of cancellation: a
- * cancelled Java future runs none of the caller's continuations, so nobody would release the lock;
- * the waiter is withdrawn and the lock is released for [owner] (the core takes it back first, as
- * asyncio does, then this adapter gives it up).
+ * Waits on [condition] as [owner], which must hold its lock; the future completes holding the lock
+ * again, also when it ends cancelled (see [ConditionWaitFuture]).
  */
 @InternalKaioApi
 public fun conditionWait(condition: Condition, owner: Any): CompletableFuture<Void?> =
     conditionWaitFor(condition, owner, null)
 
-/** Waits on [condition] until [predicate] holds; see [conditionWait]. */
+/**
+ * Waits on [condition] until [predicate] holds; see [conditionWait]. A predicate that is already
+ * true completes the future at once, without the lock (asyncio's `wait_for`); a false one without
+ * the lock is the misuse error of `wait`.
+ */
 @InternalKaioApi
-@OptIn(DelicateCoroutinesApi::class)
 public fun conditionWaitFor(condition: Condition, owner: Any, predicate: BooleanSupplier?): CompletableFuture<Void?> {
+    if (predicate != null && predicate.asBoolean) return completedKaioFuture(null)
     val lock = condition.lock
     check(lock.holdsLock(owner)) { "Condition.wait(): the caller $owner does not hold the lock" }
-    if (predicate != null && predicate.asBoolean) return completedKaioFuture(null)
     val scope = ownerScopeOnThisThread()
-    val result = KaioFuture<Void?>(executorOf(scope))
-    val settledByTask = java.util.concurrent.atomic.AtomicBoolean()
-    // UNDISPATCHED: the waiter is queued (and the lock given up) before this returns, in call
-    // order, and the body runs even if the future is cancelled at once, so that the lock is given
-    // up in every cancelled case, never left held by a holder nobody will release.
-    val job = scope.launch(start = CoroutineStart.UNDISPATCHED) {
-        var giveUp = true
-        try {
-            if (predicate == null) {
+    val future = ConditionWaitFuture(executorOf(scope))
+    // UNDISPATCHED: the waiter is queued (and the lock given up) before this returns, in call order.
+    future.task = scope.launch(start = CoroutineStart.UNDISPATCHED) {
+        var signalled = false
+        val failure = try {
+            // The predicate was false above: wait at least once, then until it holds.
+            do {
+                ensureActive()
+                signalled = false
                 condition.wait(owner)
-            } else {
-                while (!predicate.asBoolean) condition.wait(owner)
-            }
-            settledByTask.set(true)
-            giveUp = !result.complete(null)
-        } catch (e: CancellationException) {
-            settledByTask.set(true)
-            result.cancel(false)
+                signalled = true
+            } while (predicate != null && !predicate.asBoolean)
+            null
         } catch (e: Throwable) {
-            // a failing predicate: the holder keeps the lock, as a Kotlin caller inside withLock would
-            settledByTask.set(true)
-            giveUp = !result.completeExceptionally(e)
-        } finally {
-            if (giveUp && lock.holdsLock(owner)) lock.release(owner)
+            // A cancellation (the core took the lock back first) or a failing predicate (the holder
+            // keeps the lock, as a Kotlin caller inside withLock would).
+            e
         }
+        // Settled from outside after the last wait returned: that signal was not used; pass it on.
+        if (!future.finishFromTask(failure) && signalled) condition.notify(owner, 1)
     }
-    result.whenComplete { _, _ -> if (!settledByTask.get()) job.cancel() }
-    return result
+    return future
+}
+
+/**
+ * The future of a Java condition wait. Cancelling it (or completing or failing it from outside,
+ * as `orTimeout` does) only *requests* the end: the wait stops, the lock is taken back for the
+ * holder, and only then does the future complete with the requested outcome, so that whatever
+ * runs after it (a `whenComplete`, a `Tasks.timeout` around it, a `get`) runs holding the lock, as
+ * asyncio's and the Kotlin `Condition` do. Until then `isDone()` is false. Its task is
+ * [backingTask], so `awaitOwned` waits for it after cancelling it.
+ */
+private class ConditionWaitFuture(executor: Executor) : KaioFuture<Void?>(executor), TaskBackedFuture {
+    @Volatile
+    var task: Job? = null
+
+    override val backingTask: Job? get() = task
+
+    /** null until settled: [FINISHED] once the task settled it, else the outcome requested from outside. */
+    private val request = AtomicReference<Any?>(null)
+
+    private class Requested(val value: Void?, val failure: Throwable?)
+
+    private fun requestEnd(requested: Requested): Boolean {
+        if (!request.compareAndSet(null, requested)) return false
+        task?.cancel()
+        return true
+    }
+
+    override fun cancel(mayInterruptIfRunning: Boolean): Boolean {
+        if (requestEnd(Requested(null, CancellationException("the condition wait was cancelled")))) return true
+        // A second cancel while the lock is being taken back: still a cancellation in progress.
+        return (request.get() as? Requested)?.failure is CancellationException || isCancelled
+    }
+
+    override fun complete(value: Void?): Boolean = requestEnd(Requested(value, null))
+
+    override fun completeExceptionally(ex: Throwable): Boolean = requestEnd(Requested(null, ex))
+
+    /**
+     * In the task, holding the lock: completes the future with the task's outcome ([failure] or
+     * success) and returns true, or with the outcome requested from outside and returns false.
+     */
+    fun finishFromTask(failure: Throwable?): Boolean {
+        if (request.compareAndSet(null, FINISHED)) {
+            when (failure) {
+                null -> super.complete(null)
+                is CancellationException -> super.cancel(false)
+                else -> super.completeExceptionally(failure)
+            }
+            return true
+        }
+        val requested = request.get() as Requested
+        when (val f = requested.failure) {
+            null -> super.complete(requested.value)
+            is CancellationException -> super.cancel(false)
+            else -> super.completeExceptionally(f)
+        }
+        return false
+    }
+
+    private companion object {
+        val FINISHED = Any()
+    }
 }
 
 /** Waits at [barrier]; the future completes with the arrival index. */

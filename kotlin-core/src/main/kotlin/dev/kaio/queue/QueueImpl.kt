@@ -115,7 +115,9 @@ internal class QueueImpl<E : Any>(
             }
         }
         val w = waiter
-        if (w != null) park(this, putters, w) else getter?.wake()
+        // Granted the slot and cancelled before resuming: take the item back out if it is still
+        // stored (nothing was inserted); if a consumer already took it, the put happened.
+        if (w != null) park(this, putters, w) { withdraw(item) } else getter?.wake()
     }
 
     override fun tryPut(item: E): Boolean = offerOrLink(item, null, "tryPut()")
@@ -198,7 +200,8 @@ internal class QueueImpl<E : Any>(
             }
         }
         val w = waiter
-        if (w != null) return park(this, getters, w)
+        // Handed an item and cancelled before resuming: it goes back to the head (or the next getter).
+        if (w != null) return park(this, getters, w) { giveBack(it); true }
         putter?.wake()
         return item!!
     }
@@ -232,7 +235,7 @@ internal class QueueImpl<E : Any>(
         return item
     }
 
-    /** Java facade: takes back an item whose put was cancelled after it was accepted, if still held. */
+    /** Takes back an item whose put was cancelled after it was accepted, if still held. */
     internal fun withdraw(item: E): Boolean {
         var putter: Waiter<Unit>? = null
         var done: CompletableDeferred<Unit>? = null
@@ -250,7 +253,7 @@ internal class QueueImpl<E : Any>(
     }
 
     /**
-     * Java facade: gives back an item whose get was cancelled after it was taken; it becomes the next
+     * Gives back an item whose get was cancelled after it was taken; it becomes the next
      * item out (or goes to the first waiting consumer). Dropped if the queue was shut down immediately.
      */
     internal fun giveBack(item: E) {

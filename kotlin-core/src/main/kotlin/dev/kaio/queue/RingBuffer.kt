@@ -107,7 +107,9 @@ internal class RingBuffer<E : Any>(
     }
 
     override fun removeSame(item: E): Boolean {
-        val inOverflow = overflow.indexOfFirst { it === item }
+        // From the tail: a withdrawn put's item was added last, and the same object may be stored
+        // more than once (a cached boxed Int), so the last copy is the one to take back.
+        val inOverflow = overflow.indexOfLast { it === item }
         if (inOverflow >= 0) {
             overflow.removeAt(inOverflow)
             return true
@@ -115,7 +117,7 @@ internal class RingBuffer<E : Any>(
         val w = state.word.get()
         val head = headOf(w)
         val size = ringSizeOf(w)
-        val found = (0 until size).firstOrNull { peekAt((head + it) and POSITION_MASK) === item } ?: return false
+        val found = (size - 1 downTo 0).firstOrNull { peekAt((head + it) and POSITION_MASK) === item } ?: return false
         // Shift the later items one position toward the head, then give up the last position.
         for (k in found until size - 1) {
             val to = cellOf((head + k) and POSITION_MASK)

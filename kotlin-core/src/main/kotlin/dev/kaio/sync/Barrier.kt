@@ -95,7 +95,9 @@ internal class BarrierImpl(override val parties: Int) : Barrier {
                 }
             }
         }
-        waiter?.let { return park(this, waiters, it) }
+        // A waiter of a round that tripped and cancelled before resuming throws: the round stays passed
+        // for the others (asyncio's rule), and there is nothing to hand back.
+        waiter?.let { return park(this, waiters, it) { true } }
         released.forEach { it.wake() }
         return parties - 1
     }

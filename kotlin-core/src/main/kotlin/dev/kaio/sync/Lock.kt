@@ -10,9 +10,12 @@ import kotlinx.coroutines.currentCoroutineContext
  * A fair mutual-exclusion lock for coroutines, asyncio's `Lock`.
  *
  * **Ownership.** A lock is released only by the task that holds it. In Kotlin the holder is the
- * calling coroutine's [Job] (the no-argument members read it); code that is not one coroutine (the
- * Java facade, or a lock handed from one task to another on purpose) names an explicit `owner`
- * object instead. The lock is **not reentrant**: acquiring it again with the owner that holds it
+ * [Job] of the coroutine that acquired it; the no-argument [release] (and [Condition]'s members)
+ * find it from the calling coroutine's Job, its parents and the caller of an enclosing `shield`,
+ * so that code of the holding task still holds the lock inside `timeout`, `coroutineScope`,
+ * `withContext` and `shield` (not in the coroutines it launches, which are tasks of their own). Code that is not one
+ * coroutine (the Java facade, or a lock handed from one task to another on purpose) names an
+ * explicit `owner` object instead. The lock is **not reentrant**: acquiring it again with the owner that holds it
  * throws instead of deadlocking.
  *
  * **Fairness.** First-in, first-out: [release] hands the lock directly to the longest waiting
@@ -20,10 +23,11 @@ import kotlinx.coroutines.currentCoroutineContext
  * succeeds only on a lock that nobody holds or waits for).
  *
  * **Cancellation.** A caller cancelled while waiting in [acquire] leaves the queue and throws
- * `CancellationException` without the lock. If the lock was handed to it at the same moment,
- * [acquire] returns normally instead, holding the lock, and the cancellation is seen at the next
- * suspension point: a lock is never lost on the way. [withLock] releases the lock when its block
- * ends in any way, cancellation included.
+ * `CancellationException` without the lock. If the lock had already been handed to it but the
+ * caller had not resumed yet, [acquire] still throws (kotlinx's prompt-cancellation guarantee) and
+ * passes the lock on to the next waiter, so a cancelled acquire never holds the lock and a lock is
+ * never lost on the way; the block of [withLock] then does not run. [withLock] releases the lock
+ * when its block ends in any way, cancellation included.
  *
  * **Memory.** A release happens-before the acquire that takes the lock next.
  *
@@ -62,7 +66,7 @@ public interface Lock {
      *
      * @throws IllegalStateException if the lock is not locked or is held by someone else.
      */
-    public suspend fun release(): Unit = release(callerJob())
+    public suspend fun release(): Unit = release(callerOwnerOf(this))
 
     /** Releases the lock held by [owner]; see [release]. */
     public fun release(owner: Any)
@@ -121,7 +125,8 @@ internal class LockImpl : Lock {
             waiter = Waiter(owner)
             waiters.addLast(waiter)
         }
-        park(this, waiters, waiter)
+        // Handed the lock and cancelled before resuming: pass it on to the next waiter.
+        park(this, waiters, waiter) { release(owner); true }
     }
 
     override fun tryAcquire(owner: Any): Boolean = synchronized(this) {

@@ -18,8 +18,10 @@ import kotlin.contracts.contract
  * check only that such a hold exists. Prefer [withReadLock]/[withWriteLock].
  *
  * **Cancellation.** As for [Lock]: a caller cancelled while waiting leaves the queue and throws
- * `CancellationException` holding nothing; one handed the lock at that moment returns normally
- * holding it, so a hold is never lost.
+ * `CancellationException` holding nothing, and the waiters it held back are admitted. One that had
+ * been handed its hold but had not resumed yet throws too and releases the hold, which admits the
+ * next waiters: a cancelled acquire never keeps a hold, and the block of [withReadLock] or
+ * [withWriteLock] does not run.
  *
  * **Misuse.** [releaseRead] with no reader, or [releaseWrite] with no writer, throws
  * [IllegalStateException] with the current state.
@@ -100,7 +102,7 @@ internal class ReadWriteLockImpl : ReadWriteLock {
             waiter = Waiter(READ)
             waiters.addLast(waiter)
         }
-        park(this, waiters, waiter) { serve() }
+        park(this, waiters, waiter, { serve() }) { releaseRead(); true }
     }
 
     override fun tryAcquireRead(): Boolean = synchronized(this) {
@@ -128,7 +130,7 @@ internal class ReadWriteLockImpl : ReadWriteLock {
             waiter = Waiter(WRITE)
             waiters.addLast(waiter)
         }
-        park(this, waiters, waiter) { serve() }
+        park(this, waiters, waiter, { serve() }) { releaseWrite(); true }
     }
 
     override fun tryAcquireWrite(): Boolean = synchronized(this) {

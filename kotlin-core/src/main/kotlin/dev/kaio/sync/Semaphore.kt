@@ -17,9 +17,11 @@ import java.util.concurrent.atomic.AtomicLong
  * [tryAcquire] succeeds only when nobody waits.
  *
  * **Cancellation.** A caller cancelled while waiting in [acquire] leaves the queue without any
- * permit and throws `CancellationException`. If the permits were handed to it at the same moment,
- * [acquire] returns normally holding them (the cancellation is seen at the next suspension
- * point), so permits are never lost; [withPermit] releases them in any case.
+ * permit and throws `CancellationException`; a head request that leaves lets the requests it held
+ * back be served. If the permits had already been handed to it but the caller had not resumed
+ * yet, [acquire] still throws (prompt cancellation) and releases them to the next waiters, so a
+ * cancelled acquire never keeps a permit and the block of [withPermit] does not run; [withPermit]
+ * releases the permits when its block ends in any way.
  *
  * **Memory.** A release happens-before the acquire that takes the released permits.
  *
@@ -135,7 +137,11 @@ internal class SemaphoreImpl(initial: Int, private val bounded: Boolean) : Semap
         }
         wakeAll(woken)
         val w = waiter ?: return
-        park(this, waiters, w) { ArrayList<Waiter<*>>(2).also { settle(it) } }
+        park(this, waiters, w, { ArrayList<Waiter<*>>(2).also { settle(it) } }) {
+            // Handed the permits and cancelled before resuming: they go to the next waiters.
+            release(permits)
+            true
+        }
     }
 
     /** One CAS loop while nobody waits; false if somebody may wait or too few permits are free. */

@@ -22,13 +22,15 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  *        └────cancelled──────▶ WITHDRAWN the waiter left the list and took nothing
  *
  * The hand-off is decided under the monitor with `tryResume` (a waiter whose cancellation won that
- * race is skipped), and the continuation is dispatched after the monitor is left. The classic race is a waiter that is handed a value and cancelled at the same moment: kotlinx
+ * race is skipped), and the continuation is dispatched after the monitor is left. The classic race
+ * is a waiter that is handed a value and cancelled before its dispatched resumption runs: kotlinx
  * then makes `suspendCancellableCoroutine` throw `CancellationException` (prompt cancellation).
- * [park] catches it and, when the waiter is HANDED, returns the value instead: the caller owns what
- * it was given, and sees its cancellation at its next suspension point. So a Kaio wait either
- * returns having taken the value or throws having taken nothing; nothing is ever dropped and no
- * item needs to be put back out of order. This trades kotlinx's prompt-cancellation guarantee for
- * exactly-once delivery, on purpose.
+ * [park] catches it and, when the waiter is HANDED, calls the primitive's `giveBack` with the value
+ * (the lock or the permits are released to the next waiter, an item goes back to the head of the
+ * queue, a notification passes to the next waiter) and rethrows: asyncio's rule and kotlinx's
+ * prompt-cancellation guarantee, so a cancelled wait never returns and the task's code never holds
+ * a value that its cancellation then drops. Only when `giveBack` cannot undo the hand-off (a put
+ * whose item a consumer has already taken) does [park] return the value instead.
  *
  * The waiter is linked before its continuation exists (the primitive decides to wait under the
  * monitor, then suspends); [park] stores the continuation under the monitor, or resumes at once if
@@ -204,8 +206,9 @@ internal class WaitList<T> {
  * Suspends the caller on [waiter], which the caller linked into [list] under [monitor], until it
  * is handed a value or failed. Cancellation while WAITING withdraws the waiter (then, still under
  * the monitor, [onWithdrawn] may serve the waiters that the withdrawn one was holding back, e.g. a
- * large semaphore request at the head) and throws;
- * cancellation that races with a hand-off returns the handed value (see the overview).
+ * large semaphore request at the head) and throws. Cancellation after a hand-off, before the caller
+ * resumed, calls [giveBack] with the handed value (outside the monitor) and throws; [giveBack]
+ * returns false only if the hand-off can no longer be undone, and [park] then returns the value.
  */
 @Suppress("UNCHECKED_CAST")
 internal suspend fun <T> park(
@@ -213,6 +216,7 @@ internal suspend fun <T> park(
     list: WaitList<T>,
     waiter: Waiter<T>,
     onWithdrawn: (() -> List<Waiter<*>>)? = null,
+    giveBack: (T) -> Boolean,
 ): T {
     try {
         return suspendCancellableCoroutine { cont ->
@@ -255,12 +259,13 @@ internal suspend fun <T> park(
                 else -> null
             }
         }
-        if (handed) {
-            // The caller never sees this cancellation here: a timeout around it must not count it.
+        toWake?.forEach { it.wake() }
+        if (handed && !giveBack(waiter.result as T)) {
+            // The value was used before the caller could give it back: the caller owns it, and meets
+            // its cancellation at its next suspension point; a timeout around it must not count this one.
             cancellationTurnedIntoValue(currentCoroutineContext())
             return waiter.result as T
         }
-        toWake?.forEach { it.wake() }
         throw e
     }
 }

@@ -95,38 +95,47 @@ internal class QueueOrderTest {
     }
 
     @Test
-    fun itemHandedAtTheMomentOfCancellationIsReturnedNotDropped() = runTest {
-        val q = AsyncQueue.fifo<Int>()
-        var got: Int? = null
-        val getter = launch(start = CoroutineStart.UNDISPATCHED) {
-            got = q.get() // handed 5 and cancelled before running: returns 5
-            s.expect(2)
-            yield()
-            s.expectUnreached()
+    fun itemHandedToAGetterCancelledBeforeItResumesGoesBackToTheHead() = runTest {
+        for (q in listOf(AsyncQueue.fifo<Int>(), AsyncQueue.lifo(), AsyncQueue.priority<Int>())) {
+            val getter = launch(start = CoroutineStart.UNDISPATCHED) { q.get(); s.expectUnreached() }
+            q.tryPut(1) // handed to the getter
+            q.tryPut(2)
+            getter.cancel() // before it runs: 1 goes back to the head
+            getter.join()
+            assertEquals(listOf(1, 2), listOf(q.get(), q.get()), "$q")
+            assertTrue(q.isEmpty)
         }
-        q.put(5)
-        getter.cancel()
-        s.expect(1)
-        getter.join()
-        assertEquals(5, got)
-        assertTrue(q.isEmpty)
-        s.finish(3)
     }
 
     @Test
-    fun slotHandedAtTheMomentOfCancellationMeansThePutHappened() = runTest {
-        val q = AsyncQueue.fifo<Int>(1)
-        q.put(1)
-        var putReturned = false
-        val putter = launch(start = CoroutineStart.UNDISPATCHED) {
-            q.put(2)
-            putReturned = true
+    fun aWakeUpTakenByACancelledGetterIsPassedOn() = runTest {
+        for (q in listOf(AsyncQueue.fifo<Int>(), AsyncQueue.lifo(), AsyncQueue.priority<Int>())) {
+            val got = mutableListOf<Int>()
+            val readers = List(3) { launch(start = CoroutineStart.UNDISPATCHED) { got += q.get() } }
+            q.tryPut(1)
+            q.tryPut(2)
+            readers[0].cancel() // the first woken reader, before it runs
+            readers[1].join()
+            readers[2].join()
+            assertEquals(setOf(1, 2), got.toSet(), "$q: no reader waits forever, no item is lost")
+            assertEquals(2, got.size)
+            assertEquals(0, (q as QueueImpl<Int>).waiters)
         }
-        assertEquals(1, q.get()) // frees the slot: 2 moves in, the putter is resumed
-        putter.cancel()
-        putter.join()
-        assertTrue(putReturned, "a put whose item was inserted returns normally")
-        assertEquals(2, q.get())
+    }
+
+    @Test
+    fun aPutterGrantedTheSlotAndCancelledBeforeItResumesInsertsNothing() = runTest {
+        for (q in listOf(AsyncQueue.fifo<Int>(1), AsyncQueue.lifo(1), AsyncQueue.priority<Int>(1))) {
+            q.put(1)
+            val putter = launch(start = CoroutineStart.UNDISPATCHED) { q.put(2); s.expectUnreached() }
+            assertEquals(1, q.get()) // frees the slot: 2 moves in, the putter is resumed
+            putter.cancel() // before it runs: 2 is taken back out
+            putter.join()
+            assertTrue(q.isEmpty, "$q")
+            assertEquals(1L, q.unfinishedTasks, "only 1 was ever accepted")
+            assertTrue(q.tryPut(3), "the next put finds room")
+            assertEquals(3, q.get())
+        }
     }
 
     @Test

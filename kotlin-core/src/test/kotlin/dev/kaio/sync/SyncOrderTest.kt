@@ -100,24 +100,23 @@ internal class SyncOrderTest {
     }
 
     @Test
-    fun lockHandedAtTheMomentOfCancellationIsKeptNotLost() = runTest {
+    fun lockHandedToAWaiterCancelledBeforeItResumesGoesToTheNextWaiter() = runTest {
         val lock = Lock()
         lock.acquire()
         val waiter = launch {
             s.expect(1)
-            lock.withLock {
-                // handed the lock and cancelled before running: acquire returns, the lock is ours
-                s.expect(3)
-            }
-            s.expect(4)
-            yield() // the cancellation is seen here
-            s.expectUnreached()
+            lock.withLock { s.expectUnreached() } // handed the lock, cancelled before running: throws
+        }
+        val next = launch {
+            s.expect(2)
+            lock.withLock { s.expect(4) }
         }
         yield()
         lock.release() // hands the lock to `waiter` (resumption queued)
-        waiter.cancel() // cancelled before it runs
-        s.expect(2)
+        waiter.cancel() // cancelled before it runs: the lock passes to `next`
+        s.expect(3)
         waiter.join()
+        next.join()
         s.finish(5)
         assertFalse(lock.isLocked)
     }
@@ -161,15 +160,14 @@ internal class SyncOrderTest {
         a.join()
         sem.release()
         assertEquals(1, sem.availablePermits)
-        // hand-off race: permits handed and cancelled at once are kept by the acquirer, who releases them
-        val b = launch(start = CoroutineStart.UNDISPATCHED) {
-            sem.acquire(2)
-            try { yield() } finally { s.expect(2); sem.release(2) }
-        }
-        sem.release()
+        // permits handed to a waiter cancelled before it resumes go to the next waiter; no block runs
+        val b = launch(start = CoroutineStart.UNDISPATCHED) { sem.withPermit(2) { s.expectUnreached() } }
+        val c = launch(start = CoroutineStart.UNDISPATCHED) { sem.withPermit(2) { s.expect(2) } }
+        sem.release() // 2 free: handed to b
         b.cancel()
         s.expect(1)
         b.join()
+        c.join()
         s.finish(3)
         assertEquals(2, sem.availablePermits)
     }

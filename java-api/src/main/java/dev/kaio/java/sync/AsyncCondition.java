@@ -22,11 +22,22 @@ import java.util.function.BooleanSupplier;
  * together ({@code signal(holder, n)}, {@link #signalAll(AsyncLock.Holder)}) queue for the lock in
  * no set order among themselves.
  *
- * <p><b>Cancellation.</b> Cancelling a future from {@link #await(AsyncLock.Holder)} withdraws the
- * waiter <em>and gives up the lock</em>: the holder no longer holds it afterwards. (In Kotlin a
- * cancelled wait takes the lock back so that the caller's {@code finally} releases it; a cancelled
- * Java future runs none of the caller's continuations, so nothing would ever release it.) A signal
- * that raced with the cancellation is not lost.
+ * <p><b>Cancellation.</b> As in asyncio and the Kotlin {@code Condition}, a wait that ends
+ * without a signal still ends <em>holding the lock</em>, so that the caller's usual release (a
+ * {@code whenComplete} that releases, a {@link AsyncLock.Holder#close()} in a {@code finally}, a
+ * {@code Tasks.timeout} around the wait inside the critical section) stays correct. Cancelling
+ * the future of {@link #await(AsyncLock.Holder)} or {@link #awaitUntil(AsyncLock.Holder,
+ * BooleanSupplier)}, or completing or failing it from outside (as {@code orTimeout} does), is a
+ * <em>request</em>: the waiter stops waiting, takes the lock back for its holder (waiting behind
+ * the current holder if need be), and only then does the future complete, cancelled (or with the
+ * outcome given from outside). So {@code cancel} returns {@code true} but, unlike a plain
+ * {@link CompletableFuture}, {@code isDone()} may stay {@code false} until the lock is held again;
+ * every dependent stage, {@code get()} and {@code join()} run or return with
+ * {@code holder.isHeld()} true, and the holder must release the lock as after a normal wait.
+ * Cancelling again meanwhile changes nothing (the lock is still taken back). A
+ * {@code Tasks.timeout} around a wait fails with its {@link java.util.concurrent.TimeoutException}
+ * only once the lock is held again. A signal given to a waiter whose future is cancelled before it
+ * completes is passed on to the next waiter, never lost.
  *
  * <p><b>Interruption.</b> No method blocks, so none is affected by thread interruption.
  *
@@ -36,7 +47,9 @@ import java.util.function.BooleanSupplier;
  * AsyncCondition ready = AsyncCondition.create(lock);
  * lock.acquire()
  *     .thenCompose(holder -> ready.awaitUntil(holder, () -> !items.isEmpty())
- *         .thenApply(v -> { Item item = items.remove(); holder.release(); return item; }));
+ *         .thenApply(v -> items.remove())
+ *         // runs holding the lock, whether the wait was signalled, cancelled or timed out
+ *         .whenComplete((item, failure) -> holder.release()));
  * }</pre>
  */
 public final class AsyncCondition {
@@ -72,7 +85,7 @@ public final class AsyncCondition {
      *
      * @param holder the caller's holder of {@link #lock()}
      * @return a future completed once signalled and holding the lock again; cancelling it
-     *     withdraws the waiter and leaves the lock released
+     *     withdraws the waiter, and it completes cancelled once the lock is held again
      * @throws IllegalStateException if {@code holder} does not hold the lock
      */
     public CompletableFuture<Void> await(AsyncLock.Holder holder) {
@@ -81,13 +94,17 @@ public final class AsyncCondition {
 
     /**
      * Waits, as {@link #await(AsyncLock.Holder)}, until {@code predicate} (evaluated holding the
-     * lock) is true; completes at once if it already is.
+     * lock) is true. A predicate that is already true completes the future at once, even if
+     * {@code holder} does not hold the lock (asyncio's {@code wait_for}); only a false predicate
+     * needs the lock.
      *
      * @param holder the caller's holder of {@link #lock()}
      * @param predicate the condition to wait for
-     * @return a future completed holding the lock with the predicate true; a failure of the
-     *     predicate fails it; cancelling it leaves the lock released
-     * @throws IllegalStateException if {@code holder} does not hold the lock
+     * @return a future completed holding the lock with the predicate true (or at once, see above);
+     *     a failure of the predicate fails it, the lock still held; cancelling it ends the wait,
+     *     and it completes cancelled once the lock is held again
+     * @throws IllegalStateException if the predicate is false and {@code holder} does not hold the
+     *     lock
      */
     public CompletableFuture<Void> awaitUntil(AsyncLock.Holder holder, BooleanSupplier predicate) {
         return SyncInterop.conditionWaitFor(
